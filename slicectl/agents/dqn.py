@@ -1,0 +1,116 @@
+"""DQN, Double DQN and Dueling DQN in one implementation.
+
+    target  y = r + γ (1 − done) · Q_target(s', argmax_a Q(s', a))   (double)
+            y = r + γ (1 − done) · max_a Q_target(s', a)             (plain)
+    loss    Huber(Q(s, a), y); Adam; soft target update θ' ← τθ + (1 − τ)θ'
+
+Exploration is ε-greedy with an exponentially decaying ε. ``double`` and
+``dueling`` are switches, so ``agent=ddqn`` and ``agent=dueling_dqn`` are
+configs, not classes.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from slicectl.agents.exploration import epsilon
+from slicectl.agents.networks import QNetwork
+from slicectl.agents.replay import ReplayBuffer
+from slicectl.agents.rng import numpy_state, set_numpy_state
+
+
+class DQNAgent:
+    def __init__(self, obs_dim: int, n_actions: int, hidden: Sequence[int] = (128, 128),
+                 lr: float = 1e-3, gamma: float = 0.8, batch_size: int = 32,
+                 buffer_size: int = 50_000, learning_starts: int = 200, train_freq: int = 1,
+                 tau: float = 0.01, double: bool = False, dueling: bool = False,
+                 eps_start: float = 1.0, eps_end: float = 0.01, eps_decay_steps: float = 3000,
+                 max_grad_norm: float = 10.0, device: str = "cpu", seed: int = 0):
+        self.n_actions = n_actions
+        self.gamma, self.batch_size, self.tau = gamma, batch_size, tau
+        self.learning_starts, self.train_freq = learning_starts, train_freq
+        self.double = double
+        self.eps = (eps_start, eps_end, eps_decay_steps)
+        self.max_grad_norm = max_grad_norm
+        self.device = torch.device(device)
+        torch.manual_seed(seed)  # network initialisation
+        self.q = QNetwork(obs_dim, n_actions, hidden, dueling).to(self.device)
+        self.q_target = QNetwork(obs_dim, n_actions, hidden, dueling).to(self.device)
+        self.q_target.load_state_dict(self.q.state_dict())
+        self.optimizer = torch.optim.Adam(self.q.parameters(), lr=lr)
+        self.replay = ReplayBuffer(buffer_size, obs_dim, device=device)
+        self.rng = np.random.default_rng(seed)
+        self.gen = torch.Generator().manual_seed(seed)
+        self.steps = 0  # environment transitions seen
+        self.updates = 0
+
+    # ------------------------------------------------------------- acting
+    @torch.no_grad()
+    def greedy(self, obs: np.ndarray) -> np.ndarray:
+        q = self.q(torch.as_tensor(obs, dtype=torch.float32, device=self.device))
+        return q.argmax(dim=-1).cpu().numpy()
+
+    def act(self, obs: np.ndarray, explore: bool = True) -> np.ndarray:
+        actions = self.greedy(obs)
+        if explore:
+            eps = epsilon(self.steps, *self.eps)
+            rand = self.rng.random(len(actions)) < eps
+            actions = np.where(rand, self.rng.integers(0, self.n_actions, len(actions)), actions)
+        return actions
+
+    # ------------------------------------------------------------ learning
+    def observe(self, obs, actions, rewards, next_obs, dones) -> dict[str, float]:
+        """Store a batch of transitions and take the due gradient steps."""
+        self.replay.add(obs, actions, rewards, next_obs, dones)
+        before = self.steps
+        self.steps += len(rewards)
+        stats: dict[str, float] = {}
+        if self.steps < self.learning_starts:
+            return stats
+        for _ in range(self.steps // self.train_freq - before // self.train_freq):
+            stats = self.update()
+        return stats
+
+    def update(self) -> dict[str, float]:
+        obs, actions, rewards, next_obs, dones = self.replay.sample(self.batch_size, self.gen)
+        with torch.no_grad():
+            q_next = self.q_target(next_obs)
+            if self.double:
+                best = self.q(next_obs).argmax(dim=-1, keepdim=True)
+                q_next = q_next.gather(1, best).squeeze(1)
+            else:
+                q_next = q_next.max(dim=-1).values
+            target = rewards + self.gamma * (1.0 - dones) * q_next
+        q = self.q(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
+        loss = F.smooth_l1_loss(q, target)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.q.parameters(), self.max_grad_norm)
+        self.optimizer.step()
+        with torch.no_grad():
+            for p, pt in zip(self.q.parameters(), self.q_target.parameters()):
+                pt.lerp_(p, self.tau)
+        self.updates += 1
+        return {"loss": loss.item(), "q_mean": q.mean().item()}
+
+    # --------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict:
+        return {"q": self.q.state_dict(), "q_target": self.q_target.state_dict(),
+                "optimizer": self.optimizer.state_dict(), "replay": self.replay.state_dict(),
+                "rng": numpy_state(self.rng), "gen": self.gen.get_state(),
+                "steps": self.steps, "updates": self.updates}
+
+    def load_state_dict(self, state: dict, weights_only: bool = False) -> None:
+        """Restore everything, or only the networks with ``weights_only``."""
+        self.q.load_state_dict(state["q"])
+        self.q_target.load_state_dict(state["q_target"])
+        if weights_only:
+            return
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.replay.load_state_dict(state["replay"])
+        set_numpy_state(self.rng, state["rng"])
+        self.gen.set_state(state["gen"])
+        self.steps, self.updates = int(state["steps"]), int(state["updates"])

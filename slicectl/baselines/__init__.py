@@ -1,0 +1,1 @@
+"""Non-learning policies (floor 3) with the agents' ``act(obs)`` interface."""

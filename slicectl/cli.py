@@ -1,0 +1,125 @@
+"""The `slicectl` command line: Typer in front, Hydra behind.
+
+Each subcommand takes Hydra overrides (``key=value``, ``group=option``) and
+Hydra flags (``-m``, ``--cfg job``...). Overrides are checked before Hydra
+starts, so a typo is one line with a suggestion and exit status 2."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from slicectl.runner.errors import UserError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Deep-RL experiment runner for 5G RAN slicing. Jobs take Hydra "
+                       "overrides: `slicectl train agent=ddqn seed=3`, sweeps with -m.")
+
+EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
+FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
+                    "-cn", "--config-dir", "-cd", "--experimental-rerun", "--info"}
+FLAGS = {"-m", "--multirun", "--resolve", "--hydra-help", "--shell-completion", "-sc"}
+
+
+def _groups_help() -> str:
+    from slicectl.jobs.overrides import group_options
+
+    lines = [f"{g}: {', '.join(group_options(g))}" for g in ("env", "agent", "baseline", "scale",
+                                                              "experiment")]
+    return "Config groups (group=option):\n\n" + "\n\n".join(lines)
+
+
+def split_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """Hydra flags (with their values) first, overrides after: Hydra rejects
+    a flag that follows an override."""
+    flags, overrides = [], []
+    it = iter(args)
+    for a in it:
+        if a in FLAGS_WITH_VALUE:
+            flags.append(a)
+            nxt = next(it, None)
+            if nxt is not None:
+                flags.append(nxt)
+        elif a in FLAGS or a.startswith("--cfg="):
+            flags.append(a)
+        else:
+            overrides.append(a)
+    return flags, overrides
+
+
+def run_job(job: str, args: list[str]) -> None:
+    from slicectl.jobs import dispatch, overrides as ov
+
+    flags, overrides = split_args(args)
+    try:
+        overrides = ov.prepare(job, overrides, multirun=bool({"-m", "--multirun"} & set(flags)),
+                               check="--hydra-help" not in flags)
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    argv = ["slicectl", *flags, *([] if "--hydra-help" in flags else overrides)]
+    saved = sys.argv
+    sys.argv = argv
+    try:
+        dispatch.main()
+    finally:
+        sys.argv = saved
+
+
+@app.command(context_settings=EXTRA, help="Train an agent. Overrides: env=… agent=dqn|ddqn|"
+             "dueling_dqn scale=smoke|default|paper seed=N resume=<run dir>. Flags: -m "
+             "(sweep), --cfg job (print config), --hydra-help.")
+def train(ctx: typer.Context):
+    run_job("train", list(ctx.args))
+
+
+@app.command(context_settings=EXTRA, name="eval",
+             help="Evaluate a baseline (--baseline random|equal|proportional|oracle) or a "
+                  "training run (run_dir=<dir>) on the fixed evaluation seeds.")
+def eval_(ctx: typer.Context,
+          baseline: Optional[str] = typer.Option(None, "--baseline", help="random | equal | "
+                                                 "proportional | oracle")):
+    args = list(ctx.args) + ([f"baseline={baseline}"] if baseline else [])
+    run_job("eval", args)
+
+
+@app.command(help="Table of final metrics across runs, grouped by config, mean ± 95% CI "
+                  "over seeds. Takes run directories or multirun directories.")
+def report(paths: list[Path] = typer.Argument(..., help="run or multirun directories"),
+           out: Optional[Path] = typer.Option(None, help="CSV to write (default: "
+                                              "report.csv in the first directory)")):
+    from slicectl.analysis.report import report as make_report
+
+    _guard(lambda: make_report(paths, out))
+
+
+@app.command(help="PNG learning curves (mean line, 95% CI band across seeds) into the "
+                  "first run's plots/.")
+def plot(paths: list[Path] = typer.Argument(..., help="run or multirun directories"),
+         metric: str = typer.Option("utility", help="metric column to plot")):
+    from slicectl.analysis.plot import plot as make_plot
+
+    _guard(lambda: make_plot(paths, metric))
+
+
+@app.command(help="List the config groups and their options.")
+def groups():
+    typer.echo(_groups_help())
+
+
+def _guard(fn) -> None:
+    try:
+        fn()
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

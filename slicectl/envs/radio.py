@@ -1,0 +1,78 @@
+"""Radio and traffic models shared by every slicectl environment (numpy only).
+
+Path loss follows 3GPP TR 36.814 (macro, urban): ``PL = a + b·log10(d / km)``
+with a = 145.4 dB, b = 37.5 dB in the reference RAN. Transmit power is spread
+evenly over the whole band, so a user's mean SNR does not depend on how much
+bandwidth it gets; small-scale Rayleigh fading and log-normal shadowing are
+redrawn every slot inside the kernels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from slicectl.envs import kernel
+
+DIST_CODES = {
+    "constant": kernel.DIST_CONSTANT,
+    "uniform": kernel.DIST_UNIFORM,
+    "exponential": kernel.DIST_EXPONENTIAL,
+    "pareto": kernel.DIST_PARETO,
+}
+
+
+def path_loss_db(distance_m: np.ndarray, a_db: float = 145.4, b_db: float = 37.5) -> np.ndarray:
+    """TR 36.814 macro path loss in dB for distances in metres."""
+    return a_db + b_db * np.log10(np.asarray(distance_m) / 1000.0)
+
+
+def mean_snr(distance_m: np.ndarray, tx_power_dbm: float, bandwidth_hz: float,
+             noise_dbm_hz: float, rx_gain_db: float, a_db: float, b_db: float) -> np.ndarray:
+    """Linear SNR before fading: power spectral density over noise density."""
+    psd_dbm_hz = tx_power_dbm - 10.0 * np.log10(bandwidth_hz)
+    snr_db = psd_dbm_hz - path_loss_db(distance_m, a_db, b_db) + rx_gain_db - noise_dbm_hz
+    return 10.0 ** (snr_db / 10.0)
+
+
+def shannon_rate(bandwidth_hz, snr, streams: float = 1.0):
+    """Shannon capacity in bit/s over ``streams`` parallel spatial layers."""
+    return np.asarray(bandwidth_hz) * streams * np.log2(1.0 + np.asarray(snr))
+
+
+def uniform_disc(rng: np.random.Generator, n: int, radius_m: float, min_m: float) -> np.ndarray:
+    """Distances of ``n`` points uniform (by area) in a disc, at least ``min_m`` from the centre."""
+    r2 = rng.uniform(min_m**2, radius_m**2, size=n)
+    return np.sqrt(r2)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A packet-size (bits) or inter-arrival (ms) law: ``dist`` names one of
+    DIST_CODES; params a, b, c as documented in ``slicectl.envs.kernel``."""
+
+    dist: str
+    a: float
+    b: float = 0.0
+    c: float = 0.0
+
+    def encoded(self, scale: float = 1.0) -> tuple[int, np.ndarray]:
+        """Kernel code and parameters with every length-like parameter × scale
+        (Pareto's shape ``a`` is dimensionless and left alone)."""
+        code = DIST_CODES[self.dist]
+        a, b, c = self.a, self.b, self.c
+        if code == kernel.DIST_PARETO:
+            return code, np.array([a, b * scale, c * scale])
+        return code, np.array([a * scale, b * scale, c * scale])
+
+    def mean(self) -> float:
+        """Mean of the law (used for observation scaling and documentation)."""
+        code, (a, b, c) = self.encoded()
+        if code == kernel.DIST_CONSTANT:
+            return a
+        if code == kernel.DIST_UNIFORM:
+            return 0.5 * (a + b)
+        if code == kernel.DIST_EXPONENTIAL:
+            return a * (1.0 - np.exp(-b / a)) if b > 0 else a
+        # Pareto(shape a, scale b) capped at c: E[min(X, c)] = b + ∫_b^c (b/x)^a dx
+        return b + b**a * (c ** (1.0 - a) - b ** (1.0 - a)) / (1.0 - a)

@@ -1,0 +1,65 @@
+"""The Hydra task function behind every CLI subcommand.
+
+It must stay a module-level function: the joblib and submitit launchers
+pickle it. It validates the config, opens the run directory, runs the job and
+records how it ended (completed | failed | interrupted)."""
+from __future__ import annotations
+
+import signal
+import sys
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from slicectl.jobs import eval as eval_job
+from slicectl.jobs import train as train_job
+from slicectl.jobs.schema import validate
+from slicectl.runner.errors import UserError
+from slicectl.runner.rundir import RunDir
+
+JOBS = {"train": train_job.run, "eval": eval_job.run}
+
+
+def _suffix(name) -> str:
+    return "" if name in (None, "", "None") else f"_{name}"
+
+
+OmegaConf.register_new_resolver("slicectl_suffix", _suffix, replace=True)
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def task(cfg: DictConfig):
+    run_dir = RunDir(HydraConfig.get().runtime.output_dir)
+    started = False
+    try:
+        validate(OmegaConf.to_container(cfg, resolve=True))
+        if cfg.job.name == "train" and cfg.resume is not None:
+            run_dir.update(status="running", pid=__import__("os").getpid())
+        else:
+            run_dir.start(cfg.job.name, int(cfg.seed), str(cfg.device))
+        started = True
+        signal.signal(signal.SIGTERM, _sigterm)
+        result = JOBS[cfg.job.name](cfg, run_dir)
+        run_dir.finish("completed")
+        return result
+    except UserError as exc:
+        if started:
+            run_dir.finish("failed", error=str(exc))
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        if started:
+            run_dir.finish("interrupted")
+        print(f"interrupted: resume with `slicectl train resume={run_dir.path}`", file=sys.stderr)
+        sys.exit(130)
+    except BaseException as exc:
+        if started:
+            run_dir.finish("failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+main = hydra.main(config_path="pkg://slicectl.conf", config_name="config", version_base="1.3")(task)

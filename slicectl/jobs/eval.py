@@ -1,0 +1,46 @@
+"""`slicectl eval`: a baseline (``--baseline NAME``) or a trained run
+(``run_dir=DIR``) on the fixed evaluation seeds; per-seed rows to
+metrics.csv, mean ± 95% CI printed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
+from slicectl.jobs.summary import console, metrics_table
+from slicectl.runner import checkpoint
+from slicectl.runner.errors import UserError
+from slicectl.runner.evaluate import evaluate
+from slicectl.runner.loop import metric_columns
+from slicectl.runner.rundir import MetricsWriter, RunDir
+
+
+def run(cfg: DictConfig, run_dir: RunDir) -> dict:
+    seeds = eval_seeds(cfg)
+    if (cfg.baseline is None) == (cfg.run_dir is None):
+        raise UserError("eval needs exactly one of --baseline NAME or run_dir=<training run>")
+    if cfg.run_dir is not None:
+        src = RunDir(Path(str(cfg.run_dir)))
+        src.manifest()  # a one-line error if this is not a run directory
+        train_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
+        env = make_env(train_cfg.env, len(seeds))
+        policy = make_agent(train_cfg.agent, env, int(cfg.seed), str(cfg.device))
+        state = checkpoint.load(src.checkpoints / f"{cfg.checkpoint}.pt")
+        policy.load_state_dict(state["agent"], weights_only=True)
+        name = f"{src.path.name} ({cfg.checkpoint}.pt)"
+        run_dir.update(init_from=str(src.path))
+    else:
+        env = make_env(cfg.env, len(seeds))
+        policy = make_baseline(cfg.baseline, env, int(cfg.seed))
+        name = cfg.baseline._target_.rsplit(".", 1)[-1]
+    res = evaluate(policy, env, seeds, int(cfg.eval.steps))
+    writer = MetricsWriter(run_dir.metrics_path, metric_columns(env))
+    for i, seed in enumerate(seeds):
+        writer.write({"env_steps": int(cfg.eval.steps), "episode": seed, "split": "eval",
+                      **{k: float(v[i]) for k, v in res.items()}})
+    writer.close()
+    console.print(metrics_table(f"evaluation on {len(seeds)} seeds ({cfg.eval.steps} windows each)",
+                                {name: res}))
+    console.print(f"run directory: {run_dir.path}")
+    return {k: float(v.mean()) for k, v in res.items()}

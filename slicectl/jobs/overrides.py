@@ -1,0 +1,135 @@
+"""Command-line overrides checked before Hydra runs: every combination of a
+sweep is composed and validated, so a bad key or value is one line (with a
+suggestion) and nothing starts."""
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from slicectl.jobs.schema import did_you_mean, validate
+from slicectl.runner.errors import UserError
+
+GROUPS = ("env", "agent", "baseline", "job", "scale", "experiment")
+
+
+def group_options(group: str) -> list[str]:
+    folder = files("slicectl.conf") / group
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) -> list[str]:
+    """The overrides to hand Hydra for ``job``; raises UserError if invalid."""
+    resume = [o for o in overrides if o.split("=", 1)[0].lstrip("+") == "resume"]
+    if resume and job == "train":
+        overrides = _resume_overrides(resume[0].split("=", 1)[1], overrides)
+    else:
+        overrides = [f"job={job}", *overrides]
+    if check:
+        for combo in _combinations(overrides, multirun):
+            _check(combo)
+    return overrides
+
+
+def _resume_overrides(target: str, overrides: list[str]) -> list[str]:
+    from slicectl.runner.rundir import RunDir
+
+    others = [o for o in overrides if o.split("=", 1)[0].lstrip("+") != "resume"]
+    if others:
+        raise UserError(f"resume keeps the run's own config; drop the other overrides: {' '.join(others)}")
+    path = Path(target).expanduser().resolve()
+    if not path.is_dir():
+        raise UserError(f"resume: run directory not found: {target}")
+    status = RunDir(path).manifest().get("status")
+    if status == "completed":
+        raise UserError(f"resume: run {target} already completed")
+    if not (path / "checkpoints" / "last.pt").is_file():
+        raise UserError(f"resume: {target} has no checkpoints/last.pt to resume from")
+    saved = path / ".hydra" / "overrides.yaml"
+    if not saved.is_file():
+        raise UserError(f"resume: {target} has no .hydra/overrides.yaml")
+    original = [o for o in OmegaConf.load(saved) if not str(o).startswith(("hydra.", "resume="))]
+    return [*map(str, original), f"resume={path}", f"hydra.run.dir={path}"]
+
+
+def _combinations(overrides: list[str], multirun: bool) -> list[list[str]]:
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except Exception as exc:  # noqa: BLE001 - Hydra raises several types here
+        raise UserError(_first_line(exc)) from None
+    if not multirun:
+        sweeps = [o.input_line for o in parsed if o.is_sweep_override()]
+        if sweeps:
+            raise UserError(f"{sweeps[0]} is a sweep: add -m to run every value")
+        return [overrides]
+    batches = BasicSweeper.split_arguments(parsed, None)
+    return [list(c) for batch in batches for c in batch]
+
+
+def _check(overrides: list[str]) -> None:
+    from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
+
+    plain = [o for o in overrides if not o.startswith(("hydra.", "+hydra."))]
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module("slicectl.conf", version_base="1.3"):
+            try:
+                cfg = compose("config", overrides=plain)
+            except Exception as exc:  # noqa: BLE001
+                raise UserError(_explain(exc, plain)) from None
+            try:
+                container = OmegaConf.to_container(cfg, resolve=True)
+            except Exception as exc:  # noqa: BLE001
+                raise UserError(_first_line(exc)) from None
+            validate(container)
+            from slicectl.jobs.build import check_targets
+
+            check_targets(cfg)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _explain(exc: Exception, overrides: list[str]) -> str:
+    msg = str(exc)
+    m = re.search(r"Could not find '([\w/]+)/([^']*)'", msg) or \
+        re.search(r"In '(\w+)': Could not load '\1/([^']*)'", msg)
+    if m and m.group(1) in GROUPS:
+        group, option = m.group(1), m.group(2)
+        opts = group_options(group)
+        return (f"{group}: unknown option '{option}'{did_you_mean(option, opts)} "
+                f"(options: {', '.join(opts)})")
+    m = re.search(r"Could not override '([^']+)'", msg) or \
+        re.search(r"Could not append to config. An item is already at '([^']+)'", msg) or \
+        re.search(r"Could not delete from config. '([^']+)'", msg)
+    if m:
+        key = m.group(1)
+        parent, _, leaf = key.rpartition(".")
+        known = _keys_at(parent, overrides)
+        if "already at" in msg:
+            return f"{key}: already set; override it without '+'"
+        if "not in struct" in msg or "Key '" in msg:
+            return f"{key}: unknown key{did_you_mean(leaf, known)}"
+    return _first_line(exc)
+
+
+def _keys_at(parent: str, overrides: list[str]) -> list[str]:
+    from hydra import compose
+
+    groups = [o for o in overrides if o.split("=", 1)[0] in GROUPS]
+    try:
+        cfg = compose("config", overrides=groups)
+    except Exception:  # noqa: BLE001
+        return list(GROUPS)
+    node = OmegaConf.select(cfg, parent) if parent else cfg
+    return list(node.keys()) if hasattr(node, "keys") else []
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,26 @@
+"""Tables printed at the end of train and eval jobs."""
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from slicectl.runner.evaluate import mean_ci
+
+console = Console(stderr=False)
+
+
+def metrics_table(title: str, results: dict[str, dict[str, np.ndarray]]) -> Table:
+    """Rows: policies; columns: metrics as mean ± 95% CI across eval seeds."""
+    metrics = list(next(iter(results.values())))
+    table = Table(title=title)
+    table.add_column("policy")
+    for m in metrics:
+        table.add_column(m, justify="right")
+    for name, res in results.items():
+        cells = []
+        for m in metrics:
+            mean, half = mean_ci(res[m])
+            cells.append(f"{mean:.3f} ± {half:.3f}")
+        table.add_row(name, *cells)
+    return table

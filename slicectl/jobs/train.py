@@ -1,0 +1,85 @@
+"""`slicectl train`: train an agent on an environment, then compare it with
+the random baseline and the oracle on the evaluation seeds."""
+from __future__ import annotations
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
+from slicectl.jobs.summary import console, metrics_table
+from slicectl.runner import checkpoint
+from slicectl.runner.evaluate import evaluate, mean_ci
+from slicectl.runner.loop import Budget, train
+from slicectl.runner.rundir import RunDir, truncate_rows
+
+
+def run(cfg: DictConfig, run_dir: RunDir) -> dict:
+    seeds = eval_seeds(cfg)
+    env = make_env(cfg.env, int(cfg.train.num_envs))
+    eval_env = make_env(cfg.env, len(seeds))
+    agent = make_agent(cfg.agent, env, int(cfg.seed), str(cfg.device))
+    budget = Budget(total_steps=int(cfg.train.total_steps), eval_every=int(cfg.train.eval_every),
+                    eval_steps=int(cfg.eval.steps), eval_seeds=seeds)
+    resume = None
+    if cfg.resume is not None:
+        resume = checkpoint.load(run_dir.checkpoints / "last.pt")
+        moved = truncate_rows(run_dir.metrics_path, int(resume["rows"]))
+        run_dir.update(resumed_from_step=int(resume["counters"]["env_steps"]), orphaned_rows=moved)
+    else:
+        run_dir.update(init_from=None)
+
+    with Progress(TextColumn("[bold]train[/] {task.fields[agent]}"), BarColumn(),
+                  TextColumn("{task.completed:>7.0f}/{task.total:.0f} steps"),
+                  TextColumn("eval U {task.fields[u]}"), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, transient=False,
+                  disable=not console.is_terminal and not cfg.get("progress", False)) as bar:
+        task = bar.add_task("train", total=budget.total_steps, agent=_agent_name(cfg), u="-")
+        start = resume["counters"]["env_steps"] if resume else 0
+        bar.update(task, completed=start)
+
+        def on_step(steps: int, last_eval: dict) -> None:
+            bar.update(task, completed=steps,
+                       u=f"{last_eval['utility']:.3f}" if last_eval else "-")
+
+        train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume, on_step=on_step)
+
+    final = {"agent": evaluate(agent, eval_env, seeds, budget.eval_steps)}
+    if cfg.eval.oracle:
+        for name in ("random", "oracle"):
+            base_cfg = _baseline_cfg(name)
+            final[name] = evaluate(make_baseline(base_cfg, eval_env, int(cfg.seed)), eval_env,
+                                   seeds, budget.eval_steps)
+    console.print(metrics_table(f"final evaluation on {len(seeds)} seeds "
+                                f"({budget.eval_steps} windows each)", final))
+    summary = comparison(final)
+    for line in summary["lines"]:
+        console.print(line)
+    console.print(f"run directory: {run_dir.path}")
+    run_dir.update(final={k: v for k, v in summary.items() if k != "lines"})
+    return summary
+
+
+def comparison(final: dict[str, dict[str, np.ndarray]]) -> dict:
+    """Paired agent − random utility difference (95% CI) and utility / oracle."""
+    out: dict = {"utility": float(np.mean(final["agent"]["utility"])), "lines": []}
+    if "random" in final:
+        diff, half = mean_ci(final["agent"]["utility"] - final["random"]["utility"])
+        out.update(vs_random=diff, vs_random_ci=half)
+        out["lines"].append(f"utility − random: {diff:+.3f} ± {half:.3f} (paired, 95% CI)")
+    if "oracle" in final:
+        ratio = float(np.mean(final["agent"]["utility"]) / np.mean(final["oracle"]["utility"]))
+        out["utility_over_oracle"] = ratio
+        out["lines"].append(f"utility / oracle utility: {ratio:.3f}")
+    return out
+
+
+def _baseline_cfg(name: str) -> DictConfig:
+    from importlib.resources import files
+
+    return OmegaConf.load(str(files("slicectl.conf") / "baseline" / f"{name}.yaml"))
+
+
+def _agent_name(cfg: DictConfig) -> str:
+    a = cfg.agent
+    return "dueling_dqn" if a.get("dueling") else "ddqn" if a.get("double") else "dqn"

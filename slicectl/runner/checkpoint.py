@@ -1,0 +1,64 @@
+"""Checkpoints: written atomically, read with ``torch.load(weights_only=True)``.
+
+numpy arrays are stored as tensors tagged with their dtype, so a checkpoint
+holds tensors and plain values only and never needs pickle to load."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from slicectl.runner.errors import UserError
+
+
+def to_storable(obj: Any) -> Any:
+    if isinstance(obj, np.ndarray):
+        arr = obj.view(np.int64) if obj.dtype == np.uint64 else obj
+        return {"__ndarray__": torch.from_numpy(np.ascontiguousarray(arr)), "dtype": str(obj.dtype)}
+    if isinstance(obj, dict):
+        return {k: to_storable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_storable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def from_storable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        if "__ndarray__" in obj:
+            arr = obj["__ndarray__"].numpy()
+            return arr.view(np.uint64) if obj["dtype"] == "uint64" else arr.astype(obj["dtype"])
+        return {k: from_storable(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [from_storable(v) for v in obj]
+    return obj
+
+
+def save(path: Path, state: dict) -> None:
+    """Write ``state`` to ``path`` so that a reader never sees a partial file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(to_storable(state), tmp)
+    os.replace(tmp, path)
+
+
+def load(path: Path) -> dict:
+    """Read a checkpoint; any failure is a one-line UserError naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"checkpoint not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated, corrupt, or holding pickled objects
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights_only" in str(exc) or "Unsupported global" in str(exc):
+            reason = "it holds pickled Python objects, which are refused"
+        raise UserError(f"cannot load checkpoint {path}: {reason}") from None
+    if not isinstance(state, dict):
+        raise UserError(f"cannot load checkpoint {path}: not a slicectl checkpoint")
+    return from_storable(state)
