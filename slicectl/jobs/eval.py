@@ -18,7 +18,8 @@ from slicectl.runner.rundir import MetricsWriter, RunDir
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     seeds = eval_seeds(cfg)
-    if (cfg.baseline is None) == (cfg.run_dir is None):
+    baseline = cfg.get("baseline")
+    if (baseline is None) == (cfg.run_dir is None):
         raise UserError("eval needs exactly one of --baseline NAME or run_dir=<training run>")
     if cfg.run_dir is not None:
         src = RunDir(Path(str(cfg.run_dir)))
@@ -32,8 +33,8 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         run_dir.update(init_from=str(src.path))
     else:
         env = make_env(cfg.env, len(seeds))
-        policy = make_baseline(cfg.baseline, env, int(cfg.seed))
-        name = cfg.baseline._target_.rsplit(".", 1)[-1]
+        policy = make_baseline(baseline, env, int(cfg.seed))
+        name = baseline._target_.rsplit(".", 1)[-1].replace("Policy", "").lower()
     res = evaluate(policy, env, seeds, int(cfg.eval.steps))
     writer = MetricsWriter(run_dir.metrics_path, metric_columns(env))
     for i, seed in enumerate(seeds):

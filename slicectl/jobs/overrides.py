@@ -113,8 +113,7 @@ def _explain(exc: Exception, overrides: list[str]) -> str:
         known = _keys_at(parent, overrides)
         if "already at" in msg:
             return f"{key}: already set; override it without '+'"
-        if "not in struct" in msg or "Key '" in msg:
-            return f"{key}: unknown key{did_you_mean(leaf, known)}"
+        return f"{key}: unknown key{did_you_mean(leaf, known)}"
     return _first_line(exc)
 
 

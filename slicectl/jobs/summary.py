@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
+from slicectl.console import console  # noqa: F401 - re-exported for jobs
 from slicectl.runner.evaluate import mean_ci
 
-console = Console(stderr=False)
 
 
 def metrics_table(title: str, results: dict[str, dict[str, np.ndarray]]) -> Table:
     """Rows: policies; columns: metrics as mean ± 95% CI across eval seeds."""
     metrics = list(next(iter(results.values())))
     table = Table(title=title)
-    table.add_column("policy")
+    table.add_column("policy", no_wrap=True)
     for m in metrics:
         table.add_column(m, justify="right")
     for name, res in results.items():

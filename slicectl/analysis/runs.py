@@ -1,0 +1,75 @@
+"""Finding run directories and reading what they wrote (files only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from slicectl.runner.errors import UserError
+
+IGNORED_OVERRIDES = ("seed=", "hydra.", "job=", "resume=", "name=", "run_dir=")
+
+
+@dataclass
+class Run:
+    path: Path
+    group: str  # the overrides that define its config, minus the seed
+    seed: int
+    metrics: pd.DataFrame
+
+
+def find_runs(paths: list[Path]) -> list[Run]:
+    """Every run directory at or below ``paths`` (a multirun dir holds many)."""
+    dirs: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if not p.is_dir():
+            raise UserError(f"not a directory: {p}")
+        found = sorted({m.parent for m in p.rglob("manifest.json")}, key=_natural)
+        if not found:
+            raise UserError(f"no run directories (manifest.json) under {p}")
+        dirs += found
+    runs = [_read(d) for d in dirs]
+    # label each run by the overrides that differ between runs only
+    common = set.intersection(*(set(r.group.split(" ")) for r in runs)) if len(runs) > 1 else set()
+    for r in runs:
+        r.group = " ".join(o for o in r.group.split(" ") if o not in common) or "default"
+    return runs
+
+
+def _natural(p: Path):
+    return [int(t) if t.isdigit() else t for t in p.parts]
+
+
+def _read(d: Path) -> Run:
+    ov_path = d / ".hydra" / "overrides.yaml"
+    overrides = [str(o) for o in OmegaConf.load(ov_path)] if ov_path.is_file() else []
+    cfg_path = d / ".hydra" / "config.yaml"
+    seed = int(OmegaConf.load(cfg_path).get("seed", 0)) if cfg_path.is_file() else 0
+    group = " ".join(sorted(o for o in overrides if not o.startswith(IGNORED_OVERRIDES)))
+    metrics_path = d / "metrics.csv"
+    if not metrics_path.is_file():
+        raise UserError(f"no metrics.csv in {d}")
+    try:
+        metrics = pd.read_csv(metrics_path)
+    except Exception as exc:  # noqa: BLE001 - pandas raises several types
+        raise UserError(f"unreadable metrics.csv in {d}: {str(exc).splitlines()[0]}") from None
+    return Run(path=d, group=group, seed=seed, metrics=metrics)
+
+
+def metric_columns(df: pd.DataFrame) -> list[str]:
+    skip = {"env_steps", "episode", "split", "wall_s", "loss"}
+    return [c for c in df.columns if c not in skip]
+
+
+def final_row(run: Run) -> pd.Series:
+    """A run's final figures: its last eval row (train) or the mean of its
+    per-seed eval rows (eval)."""
+    ev = run.metrics[run.metrics["split"] == "eval"]
+    if ev.empty:
+        raise UserError(f"no eval rows in {run.path / 'metrics.csv'}")
+    if ev["env_steps"].nunique() == 1 and len(ev) > 1:
+        return ev[metric_columns(ev)].mean()
+    return ev.iloc[-1][metric_columns(ev)].astype(float)
