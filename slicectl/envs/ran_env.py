@@ -148,14 +148,27 @@ class RanBatchEnv:
         self.last_arrived = np.asarray(state["last_arrived"])
 
 
+def default_kwargs() -> dict:
+    """The packaged conf/env/ran.yaml as constructor arguments."""
+    from importlib.resources import files
+
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.to_container(OmegaConf.load(str(files("slicectl.conf") / "env" / "ran.yaml")))
+    cfg.pop("_target_")
+    return cfg
+
+
 class RanSlicingEnv(gym.Env):
-    """Gymnasium view of one cell (see the module docstring)."""
+    """Gymnasium view of one cell (see the module docstring). Keyword
+    arguments override conf/env/ran.yaml: ``gym.make("slicectl/RanSlicing-v0",
+    action_mode="continuous")``."""
 
     metadata = {"render_modes": []}
 
-    def __init__(self, **kwargs: Any):
-        kwargs.pop("num_envs", None)
-        self.batch = RanBatchEnv(num_envs=1, **kwargs)
+    def __init__(self, **overrides: Any):
+        kwargs = {**default_kwargs(), **overrides, "num_envs": 1}
+        self.batch = RanBatchEnv(**kwargs)
         self.action_space = self.batch.action_space
         self.observation_space = self.batch.observation_space
 

@@ -5,6 +5,7 @@ pickle it. It validates the config, opens the run directory, runs the job and
 records how it ended (completed | failed | interrupted)."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -15,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from slicectl.jobs import eval as eval_job
 from slicectl.jobs import train as train_job
 from slicectl.jobs.schema import validate
+from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
 from slicectl.runner.rundir import RunDir
 
@@ -37,13 +39,16 @@ def task(cfg: DictConfig):
     started = False
     try:
         validate(OmegaConf.to_container(cfg, resolve=True))
+        kwargs = {}
         if cfg.job.name == "train" and cfg.resume is not None:
-            run_dir.update(status="running", pid=__import__("os").getpid())
+            # load before touching the run: a bad checkpoint leaves it as it was
+            kwargs["resume"] = checkpoint.load(run_dir.checkpoints / "last.pt")
+            run_dir.update(status="running", pid=os.getpid())
         else:
             run_dir.start(cfg.job.name, int(cfg.seed), str(cfg.device))
         started = True
         signal.signal(signal.SIGTERM, _sigterm)
-        result = JOBS[cfg.job.name](cfg, run_dir)
+        result = JOBS[cfg.job.name](cfg, run_dir, **kwargs)
         run_dir.finish("completed")
         return result
     except UserError as exc:

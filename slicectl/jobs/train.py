@@ -8,22 +8,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
 from slicectl.jobs.summary import console, metrics_table
-from slicectl.runner import checkpoint
 from slicectl.runner.evaluate import evaluate, mean_ci
 from slicectl.runner.loop import Budget, train
 from slicectl.runner.rundir import RunDir, truncate_rows
 
 
-def run(cfg: DictConfig, run_dir: RunDir) -> dict:
+def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
+    """Train (or continue, given the ``resume`` checkpoint of ``run_dir``)."""
     seeds = eval_seeds(cfg)
     env = make_env(cfg.env, int(cfg.train.num_envs))
     eval_env = make_env(cfg.env, len(seeds))
     agent = make_agent(cfg.agent, env, int(cfg.seed), str(cfg.device))
     budget = Budget(total_steps=int(cfg.train.total_steps), eval_every=int(cfg.train.eval_every),
                     eval_steps=int(cfg.eval.steps), eval_seeds=seeds)
-    resume = None
-    if cfg.resume is not None:
-        resume = checkpoint.load(run_dir.checkpoints / "last.pt")
+    if resume is not None:
         moved = truncate_rows(run_dir.metrics_path, int(resume["rows"]))
         run_dir.update(resumed_from_step=int(resume["counters"]["env_steps"]), orphaned_rows=moved)
     else:

@@ -1,0 +1,115 @@
+"""The command line end to end: train, eval, sweeps, report, plot, help."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from tests.conftest import SMOKE
+
+FAST = [*SMOKE, "eval.oracle=false"]
+
+
+def run_dirs(root, job="train"):
+    return sorted(p.parent for p in (root / "outputs").rglob("manifest.json")
+                  if json.loads(p.read_text())["job"] == job)
+
+
+def test_help_lists_jobs_and_groups(cli):
+    out = cli("--help").stdout
+    for job in ("train", "eval", "report", "plot"):
+        assert job in out
+    groups = cli("groups").stdout
+    assert "dueling_dqn" in groups and "oracle" in groups and "smoke" in groups
+    assert "--baseline" in cli("eval", "--help").stdout
+
+
+def test_cfg_job_prints_resolved_config(cli):
+    r = cli("train", "--cfg", "job", "agent=ddqn", "seed=3")
+    assert r.returncode == 0, r.stderr
+    assert "double: true" in r.stdout and "seed: 3" in r.stdout
+    assert not (cli.cwd / "outputs").exists()
+
+
+def test_train_writes_a_complete_run_directory(cli):
+    r = cli("train", *SMOKE, "agent=ddqn", "seed=3")
+    assert r.returncode == 0, r.stderr
+    (run,) = run_dirs(cli.cwd)
+    assert str(run) in r.stdout and "utility / oracle utility" in r.stdout
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["seed"] == 3
+    assert manifest["torch"] and manifest["slicectl"]
+    assert 0 < manifest["final"]["utility_over_oracle"] <= 1.0 + 1e-9
+    assert (run / ".hydra" / "config.yaml").is_file()
+    assert (run / "checkpoints" / "last.pt").is_file() and (run / "checkpoints" / "best.pt").is_file()
+    m = pd.read_csv(run / "metrics.csv")
+    assert list(m.columns[:3]) == ["env_steps", "episode", "split"]
+    assert set(m["split"]) == {"train", "eval"}
+    assert m["ssr_urllc"].between(0, 1).all()
+
+
+def test_same_seed_same_metrics(cli):
+    for _ in range(2):
+        assert cli("train", *FAST, "seed=5").returncode == 0
+    a, b = (pd.read_csv(d / "metrics.csv").drop(columns="wall_s") for d in run_dirs(cli.cwd))
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_eval_baselines_and_a_trained_run(cli):
+    for name in ("random", "equal", "proportional", "oracle"):
+        r = cli("eval", "--baseline", name, *SMOKE)
+        assert r.returncode == 0, r.stderr
+        assert "±" in r.stdout
+    evals = run_dirs(cli.cwd, "eval")
+    assert len(evals) == 4
+    means = {d: pd.read_csv(d / "metrics.csv")["utility"].mean() for d in evals}
+    assert len(pd.read_csv(evals[0] / "metrics.csv")) == 3  # one row per eval seed
+    oracle = [d for d in evals if "OraclePolicy" in (d / ".hydra" / "config.yaml").read_text()]
+    assert means[oracle[0]] == max(means.values())
+    assert cli("train", *FAST).returncode == 0
+    (train,) = run_dirs(cli.cwd)
+    r = cli("eval", f"run_dir={train}", *SMOKE)
+    assert r.returncode == 0, r.stderr
+    assert "best.pt" in r.stdout
+
+
+def test_sweep_runs_every_combination_in_its_own_directory(cli):
+    r = cli("train", "-m", *FAST, "seed=0,1,2", "agent=dqn,ddqn,dueling_dqn")
+    assert r.returncode == 0, r.stderr
+    runs = run_dirs(cli.cwd)
+    assert len(runs) == 9 and len(set(runs)) == 9
+    out = cli("report", str(cli.cwd / "outputs" / "multirun"))
+    assert out.returncode == 0, out.stderr
+    table = pd.read_csv(cli.cwd / "outputs" / "multirun" / "report.csv")
+    assert sorted(table["group"]) == ["agent=ddqn", "agent=dqn", "agent=dueling_dqn"]
+    assert (table["n"] == 3).all() and (table["utility_ci95"] > 0).all()
+    p = cli("plot", str(cli.cwd / "outputs" / "multirun"))
+    assert p.returncode == 0, p.stderr
+    png = runs[0] / "plots" / "utility.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_joblib_launcher_runs_jobs_in_parallel(cli):
+    r = cli("train", "-m", "hydra/launcher=joblib", *FAST, "seed=0,1")
+    assert r.returncode == 0, r.stderr
+    assert len(run_dirs(cli.cwd)) == 2
+
+
+def test_two_runs_started_together_never_share_a_directory(cli):
+    procs = [subprocess.Popen([sys.executable, "-m", "slicectl.cli", "train", *FAST],
+                              cwd=cli.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(3)]
+    assert all(p.wait(timeout=600) == 0 for p in procs)
+    assert len(run_dirs(cli.cwd)) == 3
+
+
+@pytest.mark.slow
+def test_submitit_local_sweep(cli):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    r = cli("train", "-m", "hydra/launcher=submitit_local", *FAST, "seed=0,1",
+            "hydra.launcher.timeout_min=10")
+    assert r.returncode == 0, r.stderr
+    runs = run_dirs(cli.cwd)
+    assert len(runs) == 2
+    assert all(json.loads((d / "manifest.json").read_text())["status"] == "completed" for d in runs)
