@@ -47,11 +47,16 @@ def _resume_overrides(target: str, overrides: list[str]) -> list[str]:
         raise UserError(f"resume: run {target} already completed")
     if not (path / "checkpoints" / "last.pt").is_file():
         raise UserError(f"resume: {target} has no checkpoints/last.pt to resume from")
+    from slicectl.runner import checkpoint
+
+    checkpoint.load(path / "checkpoints" / "last.pt")  # refuse a bad one before Hydra writes
     saved = path / ".hydra" / "overrides.yaml"
     if not saved.is_file():
         raise UserError(f"resume: {target} has no .hydra/overrides.yaml")
     original = [o for o in OmegaConf.load(saved) if not str(o).startswith(("hydra.", "resume="))]
-    return [*map(str, original), f"resume={path}", f"hydra.run.dir={path}"]
+    # Hydra's record of this invocation goes beside, not over, the original's
+    return [*map(str, original), f"resume={path}", f"hydra.run.dir={path}",
+            "hydra.output_subdir=.hydra/resume"]
 
 
 def _combinations(overrides: list[str], multirun: bool) -> list[list[str]]:
