@@ -170,8 +170,8 @@ class RanCore:
         ssr = np.where(resolved > 0, success / np.maximum(resolved, 1), 1.0)
         se = bits / (p.bandwidth_hz * window_s)
         utility = p.alpha * se + ssr @ self._beta
-        return {"arrived": arrived, "ssr": ssr, "se": se, "utility": utility,
-                "bandwidth_hz": units * p.unit_hz}
+        return {"arrived": arrived, "resolved": resolved, "success": success, "bits": bits,
+                "ssr": ssr, "se": se, "utility": utility, "bandwidth_hz": units * p.unit_hz}
 
     # ------------------------------------------------------------ persistence
     def state_dict(self) -> dict[str, np.ndarray]:
