@@ -28,7 +28,8 @@ def _groups_help() -> str:
 
     lines = [f"{g}: {', '.join(group_options(g))}" for g in ("env", "agent", "baseline", "scale",
                                                               "experiment")]
-    return "Config groups (group=option):\n\n" + "\n\n".join(lines)
+    return ("Config groups (group=option): " + "; ".join(lines) +
+            ". Any key of the resolved config (--cfg job) can be set: agent.lr=3e-4.")
 
 
 def split_args(args: list[str]) -> tuple[list[str], list[str]]:
@@ -68,14 +69,14 @@ def run_job(job: str, args: list[str]) -> None:
         sys.argv = saved
 
 
-@app.command(context_settings=EXTRA, help="Train an agent. Overrides: env=… agent=dqn|ddqn|"
+@app.command(context_settings=EXTRA, epilog=_groups_help(), help="Train an agent. Overrides: env=… agent=dqn|ddqn|"
              "dueling_dqn scale=smoke|default|paper seed=N resume=<run dir>. Flags: -m "
              "(sweep), --cfg job (print config), --hydra-help.")
 def train(ctx: typer.Context):
     run_job("train", list(ctx.args))
 
 
-@app.command(context_settings=EXTRA, name="eval",
+@app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(),
              help="Evaluate a baseline (--baseline random|equal|proportional|oracle) or a "
                   "training run (run_dir=<dir>) on the fixed evaluation seeds.")
 def eval_(ctx: typer.Context,

@@ -30,6 +30,7 @@ BAD_OVERRIDES = [
     ("env.bandwidth_hz=0", "env.bandwidth_hz"),
     ("env.unit_hz=300000", "unit_hz"),
     ("env.action_mode=hybrid", "env.action_mode"),
+    ("env.action_mode=continuous", "needs discrete actions"),
     ("env.beta=[1,1]", "beta"),
     ("env.slices.0.gap_ms.dist=weibull", "env.slices.0.gap_ms.dist"),
     ("env.reward.sigma=-1", "env.reward.sigma"),
@@ -45,6 +46,8 @@ BAD_OVERRIDES = [
     ("agent._target_=builtins.eval", "not in a trusted namespace"),
     ("novalue", "novalue"),
 ]
+if not torch.cuda.is_available():
+    BAD_OVERRIDES.append(("device=cuda", "no CUDA device"))
 
 
 def one_line_error(text: str) -> str:

@@ -146,6 +146,22 @@ class RootCfg(_Strict):
     train: TrainCfg
     eval: EvalCfg
 
+    @model_validator(mode="after")
+    def _agent_fits_env(self):
+        if self.job.name == "train" and self.env.action_mode != "discrete":
+            raise ValueError(f"agent {self.agent.target.rsplit('.', 1)[-1]} needs discrete actions; "
+                             f"env.action_mode={self.env.action_mode} is for continuous agents")
+        return self
+
+    @model_validator(mode="after")
+    def _device_exists(self):
+        if self.device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ValueError("device=cuda, but torch sees no CUDA device; use device=cpu")
+        return self
+
 
 def validate(cfg: dict) -> RootCfg:
     """Check the resolved config; raise UserError with one line on the first problem."""
@@ -154,7 +170,7 @@ def validate(cfg: dict) -> RootCfg:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key" + did_you_mean(str(err["loc"][-1]), _fields_at(err["loc"][:-1]))
         elif "input" in err and not isinstance(err["input"], (dict, list)):
