@@ -30,9 +30,8 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     with Progress(TextColumn("[bold]train[/] {task.fields[agent]}"), BarColumn(),
                   TextColumn("{task.completed:>7.0f}/{task.total:.0f} steps"),
                   TextColumn("eval U {task.fields[u]}"), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, transient=False,
-                  disable=not console.is_terminal and not cfg.get("progress", False)) as bar:
-        task = bar.add_task("train", total=budget.total_steps, agent=_agent_name(cfg), u="-")
+                  TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task("train", total=budget.total_steps, agent=_agent_name(), u="-")
         start = resume["counters"]["env_steps"] if resume else 0
         bar.update(task, completed=start)
 
@@ -40,9 +39,12 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
             bar.update(task, completed=steps,
                        u=f"{last_eval['utility']:.3f}" if last_eval else "-")
 
-        train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume, on_step=on_step)
+        last = train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume,
+                     on_step=on_step)
 
-    final = {"agent": evaluate(agent, eval_env, seeds, budget.eval_steps)}
+    # the loop's last evaluation is of the final agent on these seeds, unless
+    # a resumed run had nothing left to do
+    final = {"agent": last or evaluate(agent, eval_env, seeds, budget.eval_steps)}
     if cfg.eval.oracle:
         for name in ("random", "oracle"):
             base_cfg = _baseline_cfg(name)
@@ -78,6 +80,7 @@ def _baseline_cfg(name: str) -> DictConfig:
     return OmegaConf.load(str(files("slicectl.conf") / "baseline" / f"{name}.yaml"))
 
 
-def _agent_name(cfg: DictConfig) -> str:
-    a = cfg.agent
-    return "dueling_dqn" if a.get("dueling") else "ddqn" if a.get("double") else "dqn"
+def _agent_name() -> str:
+    from hydra.core.hydra_config import HydraConfig
+
+    return str(HydraConfig.get().runtime.choices.get("agent", "agent"))

@@ -41,7 +41,8 @@ def metric_columns(env) -> list[str]:
 
 def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
           resume: dict | None = None, on_step: Callable[[int, dict], None] | None = None) -> dict:
-    """Train ``agent`` on ``env``; returns the last eval row."""
+    """Train ``agent`` on ``env``; returns the per-seed results of the final
+    evaluation (empty if a resumed run had no step left)."""
     import time
 
     writer = MetricsWriter(run.metrics_path, metric_columns(env))
@@ -55,6 +56,7 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
         env.load_state_dict(resume["env"])
         obs = resume["obs"]
     t0 = time.perf_counter() - c["wall_s"]
+    res: dict = {}
     try:
         while c["env_steps"] < budget.total_steps:
             actions = agent.act(obs)
@@ -98,7 +100,7 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
                 on_step(c["env_steps"], c["last_eval"])
     finally:
         writer.close()
-    return c["last_eval"]
+    return res
 
 
 def _log(writer: MetricsWriter, c: dict, split: str, row: dict, t0: float) -> None:
