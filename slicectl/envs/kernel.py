@@ -45,6 +45,20 @@ def _mix(z):
 
 
 @njit(inline="always")
+def stream_key(key, stream):
+    """The first hashing stage of ``uniform``, hoisted out of the slot loop."""
+    return _mix(key + np.uint64(stream) * _GOLDEN)
+
+
+@njit(inline="always")
+def uniform_from(skey, a, b):
+    """``uniform(key, stream, a, b)`` given ``skey = stream_key(key, stream)``."""
+    h = _mix(skey ^ np.uint64(a))
+    h = _mix(h ^ (np.uint64(b) * _GOLDEN))
+    return (float(h >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always")
 def uniform(key, stream, a, b):
     """U(0, 1) draw, a pure function of (key, stream, a, b); never 0 or 1."""
     h = _mix(key + np.uint64(stream) * _GOLDEN)
@@ -68,12 +82,12 @@ def sample(code, a, b, c, u):
 
 
 @njit(inline="always")
-def fading_gain(key, g, u):
+def fading_gain(k_exp, k_n1, k_n2, g, u):
     """Rayleigh power gain times log-normal shadowing (unit-mean exponential and
-    a standard normal, drawn per user per slot)."""
-    ray = -math.log(uniform(key, STREAM_FADE_EXP, g, u))
-    u1 = uniform(key, STREAM_FADE_N1, g, u)
-    u2 = uniform(key, STREAM_FADE_N2, g, u)
+    a standard normal, drawn per user per slot; k_* are the stream keys)."""
+    ray = -math.log(uniform_from(k_exp, g, u))
+    u1 = uniform_from(k_n1, g, u)
+    u2 = uniform_from(k_n2, g, u)
     z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
     return ray, z
 
@@ -110,21 +124,27 @@ def run_window(key, src, slot0, n_slots, n_users, off, slice_of, snr0, rb_alloc,
     shadow_ln = shadow_db * math.log(10.0) / 10.0
     for b in prange(rb_alloc.shape[0]):
         e = src[b]
-        k = key[e]
+        k_size, k_gap = stream_key(key[e], STREAM_SIZE), stream_key(key[e], STREAM_GAP)
+        k_exp = stream_key(key[e], STREAM_FADE_EXP)
+        k_n1, k_n2 = stream_key(key[e], STREAM_FADE_N1), stream_key(key[e], STREAM_FADE_N2)
         for s in range(n_slices):
             arrived[b, s] = 0
             resolved[b, s] = 0
             success[b, s] = 0
         bits_out[b] = 0.0
+        n_act = np.zeros(n_slices, np.int64)
         for t in range(n_slots):
             g = slot0[b] + t
-            # 1) arrivals during [g, g+1); a full buffer drops the packet (a failure)
+            n_act[:] = 0
+            # one pass over users: 1) arrivals during [g, g+1), a full buffer
+            # dropping the packet (a failure); 2) discarding packets that can no
+            # longer meet their latency SLA; counting the backlogged users
             for u in range(n_users[e]):
                 s = slice_of[e, u]
                 while next_arr[b, u] < g + 1:
                     arrived[b, s] += 1
                     size = sample(size_code[s], size_par[s, 0], size_par[s, 1], size_par[s, 2],
-                                  uniform(k, STREAM_SIZE, u, n_arr[b, u]))
+                                  uniform_from(k_size, u, n_arr[b, u]))
                     if q_len[b, u] < qcap:
                         j = (q_head[b, u] + q_len[b, u]) % qcap
                         q_bits[b, u, j] = size
@@ -136,36 +156,33 @@ def run_window(key, src, slot0, n_slots, n_users, off, slice_of, snr0, rb_alloc,
                     else:
                         resolved[b, s] += 1
                     gap = sample(gap_code[s], gap_par[s, 0], gap_par[s, 1], gap_par[s, 2],
-                                 uniform(k, STREAM_GAP, u, n_arr[b, u]))
+                                 uniform_from(k_gap, u, n_arr[b, u]))
                     next_arr[b, u] += gap
                     n_arr[b, u] += 1
-            # 2) discard packets that can no longer meet their latency SLA
-            for u in range(n_users[e]):
-                s = slice_of[e, u]
                 while q_len[b, u] > 0 and g + 1 - q_arr[b, u, q_head[b, u]] > lat_slots[s]:
                     resolved[b, s] += 1
                     q_head[b, u] = (q_head[b, u] + 1) % qcap
                     q_len[b, u] -= 1
+                if q_len[b, u] > 0:
+                    n_act[s] += 1
             # 3) round robin inside each slice: equal RBs to backlogged users,
             #    the remainder going to the next users after the slice's pointer
             for s in range(n_slices):
+                if n_act[s] == 0:
+                    continue
                 lo = off[e, s]
                 n_s = off[e, s + 1] - lo
-                if n_s == 0:
-                    continue
-                n_act = 0
-                for u in range(lo, lo + n_s):
-                    if q_len[b, u] > 0:
-                        n_act += 1
-                if n_act == 0:
-                    continue
-                base = rb_alloc[b, s] // n_act
-                extra = rb_alloc[b, s] - base * n_act
+                base = rb_alloc[b, s] // n_act[s]
+                extra = rb_alloc[b, s] - base * n_act[s]
+                seen = 0
                 for i in range(n_s):
+                    if seen == n_act[s] or (base == 0 and extra == 0):
+                        break
                     p = (rr[b, s] + i) % n_s
                     u = lo + p
                     if q_len[b, u] == 0:
                         continue
+                    seen += 1
                     nrb = base
                     if extra > 0:
                         nrb += 1
@@ -175,7 +192,7 @@ def run_window(key, src, slot0, n_slots, n_users, off, slice_of, snr0, rb_alloc,
                     if nrb == 0:
                         continue
                     # 4) transmit: Shannon rate over the user's RBs this slot
-                    ray, z = fading_gain(k, g, u)
+                    ray, z = fading_gain(k_exp, k_n1, k_n2, g, u)
                     snr = snr0[e, u] * ray * math.exp(shadow_ln * z)
                     rate = nrb * rb_hz * streams * math.log2(1.0 + snr)
                     budget = rate * slot_s
