@@ -2,6 +2,8 @@
 the random baseline and the oracle on the evaluation seeds."""
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -11,6 +13,8 @@ from slicectl.jobs.summary import console, metrics_table
 from slicectl.runner.evaluate import evaluate, mean_ci
 from slicectl.runner.loop import Budget, train
 from slicectl.runner.rundir import RunDir, truncate_rows
+
+log = logging.getLogger(__name__)
 
 
 def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
@@ -55,6 +59,7 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     summary = comparison(final)
     for line in summary["lines"]:
         console.print(line)
+        log.info(line)
     console.print(f"run directory: {run_dir.path}")
     run_dir.update(final={k: v for k, v in summary.items() if k != "lines"})
     return summary

@@ -10,6 +10,7 @@ replay, RNGs), env state, counters and the number of rows logged.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,6 +19,8 @@ import numpy as np
 from slicectl.runner import checkpoint
 from slicectl.runner.evaluate import evaluate
 from slicectl.runner.rundir import MetricsWriter, RunDir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -108,3 +111,6 @@ def _log(writer: MetricsWriter, c: dict, split: str, row: dict, t0: float) -> No
 
     writer.write({"env_steps": c["env_steps"], "episode": c["episode"], "split": split,
                   "wall_s": round(time.perf_counter() - t0, 3), **row})
+    if split == "eval":
+        log.info("step %d eval %s", c["env_steps"],
+                 " ".join(f"{k}={v:.4f}" for k, v in row.items() if v is not None))
