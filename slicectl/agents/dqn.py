@@ -10,6 +10,7 @@ configs, not classes.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -110,7 +111,8 @@ class DQNAgent:
         self.q_target.load_state_dict(state["q_target"])
         if weights_only:
             return
-        self.optimizer.load_state_dict(state["optimizer"])
+        # a copy: torch would otherwise share the moment tensors with the source
+        self.optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))
         self.replay.load_state_dict(state["replay"])
         set_numpy_state(self.rng, state["rng"])
         self.gen.set_state(state["gen"])

@@ -51,3 +51,48 @@ class QNetwork(nn.Module):
         if self.value is not None:
             q = self.value(z).squeeze(-1) + q - (z @ w.mean(0) + b.mean())
         return q
+
+
+class EnsembleLinear(nn.Module):
+    """``n`` independent linear layers applied in one batched matmul:
+    input (n, B, in) -> (n, B, out). TD3's twin critics are an ensemble of 2."""
+
+    def __init__(self, n: int, in_dim: int, out_dim: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n, in_dim, out_dim))
+        self.bias = nn.Parameter(torch.empty(n, 1, out_dim))
+        bound = 1.0 / in_dim**0.5  # nn.Linear's default initialisation, per member
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
+class CriticEnsemble(nn.Module):
+    """``n`` Q(s, a) networks evaluated together: returns (n, B)."""
+
+    def __init__(self, n: int, obs_dim: int, action_dim: int, hidden: Sequence[int]):
+        super().__init__()
+        self.n = n
+        dims = [obs_dim + action_dim, *hidden, 1]
+        self.layers = nn.ModuleList(EnsembleLinear(n, i, o) for i, o in zip(dims[:-1], dims[1:]))
+
+    def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([obs, action], dim=-1).expand(self.n, -1, -1)
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i < len(self.layers) - 1:
+                x = torch.relu(x)
+        return x.squeeze(-1)
+
+
+class Actor(nn.Module):
+    """Deterministic policy with tanh outputs in [-1, 1]."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: Sequence[int]):
+        super().__init__()
+        self.net = mlp(obs_dim, hidden, action_dim)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.net(obs))

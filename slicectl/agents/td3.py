@@ -1,0 +1,151 @@
+"""TD3 (Fujimoto et al., 2018) and DDPG (Lillicrap et al., 2016) in one
+implementation; DDPG is TD3 with one critic, no policy delay and no target
+smoothing, so ``agent=ddpg`` is a config, not a class.
+
+    critic  y = r + γ (1 − done) · min_i Q'_i(s', clip(π'(s') + clip(ε, ±c), ±1)),  ε ~ N(0, σ_t)
+            loss = Σ_i MSE(Q_i(s, a), y)
+    actor   every ``policy_delay`` critic steps: maximise Q_1(s, π(s));
+            then θ' ← τθ + (1 − τ)θ' for actor and critics
+
+Actions live in [-1, 1] inside the agent and are mapped affinely to the
+action space's [low, high] outside it. Exploration (huang2023 §IV-D, hybrid):
+with probability ``epsilon`` a random *feasible* action from ``sampler(obs)``
+— supplied by the environment, since only it knows the constraints — else
+the actor's action plus N(0, ``sigma``) noise; ``epsilon = 0`` is plain
+Gaussian exploration.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from slicectl.agents.networks import Actor, CriticEnsemble
+from slicectl.agents.replay import ReplayBuffer
+from slicectl.agents.rng import numpy_state, set_numpy_state
+
+Sampler = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+
+class TD3Agent:
+    def __init__(self, obs_dim: int, action_dim: int, low, high,
+                 hidden: Sequence[int] = (256, 128), actor_lr: float = 3e-4,
+                 critic_lr: float = 6e-4, gamma: float = 0.99, tau: float = 0.002,
+                 batch_size: int = 256, buffer_size: int = 100_000, learning_starts: int = 1000,
+                 policy_delay: int = 5, n_critics: int = 2, target_noise: float = 0.2,
+                 noise_clip: float = 0.5, sigma: float = 0.1, epsilon: float = 0.0,
+                 sampler: Sampler | None = None, device: str = "cpu", seed: int = 0):
+        self.action_dim = action_dim
+        self.low = np.broadcast_to(np.asarray(low, np.float64), (action_dim,))
+        self.high = np.broadcast_to(np.asarray(high, np.float64), (action_dim,))
+        self.gamma, self.tau, self.batch_size = gamma, tau, batch_size
+        self.learning_starts, self.policy_delay = learning_starts, policy_delay
+        self.target_noise, self.noise_clip = target_noise, noise_clip
+        self.sigma, self.epsilon, self.sampler = sigma, epsilon, sampler
+        if epsilon > 0 and sampler is None:
+            raise ValueError("hybrid exploration (epsilon > 0) needs the env's feasible-action sampler")
+        self.device = torch.device(device)
+        torch.manual_seed(seed)
+        self.actor = Actor(obs_dim, action_dim, hidden).to(self.device)
+        self.actor_target = Actor(obs_dim, action_dim, hidden).to(self.device)
+        self.critic = CriticEnsemble(n_critics, obs_dim, action_dim, hidden).to(self.device)
+        self.critic_target = CriticEnsemble(n_critics, obs_dim, action_dim, hidden).to(self.device)
+        self.actor_target.load_state_dict(self.actor.state_dict())
+        self.critic_target.load_state_dict(self.critic.state_dict())
+        self._online = [*self.actor.parameters(), *self.critic.parameters()]
+        self._target = [*self.actor_target.parameters(), *self.critic_target.parameters()]
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=actor_lr, fused=True)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=critic_lr, fused=True)
+        self.replay = ReplayBuffer(buffer_size, obs_dim, (action_dim,), torch.float32, device)
+        self.rng = np.random.default_rng(seed)
+        self.gen = torch.Generator().manual_seed(seed)
+        self.steps = 0
+        self.updates = 0
+
+    # ------------------------------------------------------------- scaling
+    def to_env(self, a: np.ndarray) -> np.ndarray:
+        return self.low + (np.asarray(a) + 1.0) * 0.5 * (self.high - self.low)
+
+    def from_env(self, a: np.ndarray) -> np.ndarray:
+        span = np.where(self.high > self.low, self.high - self.low, 1.0)
+        return np.clip(2.0 * (np.asarray(a) - self.low) / span - 1.0, -1.0, 1.0)
+
+    # -------------------------------------------------------------- acting
+    @torch.no_grad()
+    def greedy(self, obs: np.ndarray) -> np.ndarray:
+        a = self.actor(torch.as_tensor(obs, dtype=torch.float32, device=self.device))
+        return a.cpu().numpy().astype(np.float64)
+
+    def act(self, obs: np.ndarray, explore: bool = True) -> np.ndarray:
+        a = self.greedy(obs)
+        if explore:
+            if self.steps < self.learning_starts and self.sampler is not None:
+                return self.sampler(obs, self.rng)  # warm-up: feasible random actions
+            a = np.clip(a + self.rng.normal(0.0, self.sigma, a.shape), -1.0, 1.0)
+            if self.epsilon > 0:
+                pick = self.rng.random(len(a)) < self.epsilon
+                if pick.any():
+                    a[pick] = self.from_env(self.sampler(obs[pick], self.rng))
+        return self.to_env(a)
+
+    # ------------------------------------------------------------ learning
+    def observe(self, obs, actions, rewards, next_obs, dones) -> dict[str, float]:
+        self.replay.add(obs, self.from_env(actions), rewards, next_obs, dones)
+        self.steps += len(rewards)
+        if self.steps < self.learning_starts:
+            return {}
+        stats: dict[str, float] = {}
+        for _ in range(len(rewards)):  # one update per transition
+            stats = self.update()
+        return stats
+
+    def update(self) -> dict[str, float]:
+        obs, actions, rewards, next_obs, dones = self.replay.sample(self.batch_size, self.gen)
+        with torch.no_grad():
+            next_a = self.actor_target(next_obs)
+            if self.target_noise > 0:
+                noise = torch.randn(next_a.shape, generator=self.gen) * self.target_noise
+                next_a = (next_a + noise.clamp(-self.noise_clip, self.noise_clip)).clamp(-1.0, 1.0)
+            q_next = self.critic_target(next_obs, next_a).min(dim=0).values
+            target = rewards + self.gamma * (1.0 - dones) * q_next
+        q = self.critic(obs, actions)
+        critic_loss = F.mse_loss(q, target.expand_as(q), reduction="sum") / q.shape[1]
+        self.critic_opt.zero_grad(set_to_none=True)
+        critic_loss.backward()
+        self.critic_opt.step()
+        self.updates += 1
+        stats = {"loss": critic_loss.item()}
+        if self.updates % self.policy_delay == 0:
+            # Q_1 only: the first member of the ensemble
+            actor_loss = -self.critic(obs, self.actor(obs))[0].mean()
+            self.actor_opt.zero_grad(set_to_none=True)
+            actor_loss.backward()
+            self.actor_opt.step()
+            with torch.no_grad():
+                torch._foreach_lerp_(self._target, self._online, self.tau)
+            stats["actor_loss"] = actor_loss.item()
+        return stats
+
+    # --------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict:
+        return {"actor": self.actor.state_dict(), "actor_target": self.actor_target.state_dict(),
+                "critic": self.critic.state_dict(), "critic_target": self.critic_target.state_dict(),
+                "actor_opt": self.actor_opt.state_dict(), "critic_opt": self.critic_opt.state_dict(),
+                "replay": self.replay.state_dict(), "rng": numpy_state(self.rng),
+                "gen": self.gen.get_state(), "steps": self.steps, "updates": self.updates}
+
+    def load_state_dict(self, state: dict, weights_only: bool = False) -> None:
+        for name in ("actor", "actor_target", "critic", "critic_target"):
+            getattr(self, name).load_state_dict(state[name])
+        if weights_only:
+            return
+        # copies: torch would otherwise share the moment tensors with the source
+        self.actor_opt.load_state_dict(copy.deepcopy(state["actor_opt"]))
+        self.critic_opt.load_state_dict(copy.deepcopy(state["critic_opt"]))
+        self.replay.load_state_dict(state["replay"])
+        set_numpy_state(self.rng, state["rng"])
+        self.gen.set_state(state["gen"])
+        self.steps, self.updates = int(state["steps"]), int(state["updates"])
