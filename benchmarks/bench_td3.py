@@ -1,0 +1,68 @@
+"""TD3 gradient updates per second (huang2023's nets 256-128, batch 256):
+slicectl's agent vs Stable-Baselines3's TD3 with the same nets, batch, policy
+delay and target smoothing, timed in the same run."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from slicectl.agents.td3 import TD3Agent
+
+OBS_DIM, ACTION_DIM, BATCH, HIDDEN, DELAY = 16, 5, 256, (256, 128), 5
+
+
+def _data(n: int):
+    rng = np.random.default_rng(0)
+    return (rng.random((n, OBS_DIM), dtype=np.float32), rng.uniform(0, 1, (n, ACTION_DIM)),
+            rng.random(n).astype(np.float32), rng.random((n, OBS_DIM), dtype=np.float32))
+
+
+def slicectl_updates_per_second(updates: int) -> float:
+    agent = TD3Agent(OBS_DIM, ACTION_DIM, low=0.0, high=1.0, hidden=HIDDEN, batch_size=BATCH,
+                     policy_delay=DELAY, learning_starts=10**9)
+    obs, act, rew, nxt = _data(10_000)
+    agent.observe(obs, act, rew, nxt, np.zeros(len(rew)))
+    for _ in range(20):
+        agent.update()
+    t0 = time.perf_counter()
+    for _ in range(updates):
+        agent.update()
+    return updates / (time.perf_counter() - t0)
+
+
+def sb3_updates_per_second(updates: int) -> float | None:
+    try:
+        from stable_baselines3 import TD3
+        from stable_baselines3.common.logger import Logger
+    except ImportError:
+        return None
+    import gymnasium as gym
+
+    class Box(gym.Env):  # only the spaces matter: the replay buffer is filled directly
+        observation_space = gym.spaces.Box(0, 1, (OBS_DIM,), np.float32)
+        action_space = gym.spaces.Box(0, 1, (ACTION_DIM,), np.float32)
+
+    model = TD3("MlpPolicy", Box(), policy_kwargs={"net_arch": list(HIDDEN)}, batch_size=BATCH,
+                buffer_size=20_000, learning_starts=0, policy_delay=DELAY, tau=0.002,
+                learning_rate=3e-4, device="cpu", seed=0)
+    model.set_logger(Logger(folder=None, output_formats=[]))
+    obs, act, rew, nxt = _data(10_000)
+    for i in range(len(rew)):
+        model.replay_buffer.add(obs[i:i + 1], nxt[i:i + 1], act[i:i + 1], rew[i:i + 1],
+                                np.zeros(1), [{}])
+    model.train(gradient_steps=20, batch_size=BATCH)
+    t0 = time.perf_counter()
+    model.train(gradient_steps=updates, batch_size=BATCH)
+    return updates / (time.perf_counter() - t0)
+
+
+def run() -> list[tuple[str, str]]:
+    ours, sb3 = slicectl_updates_per_second(1000), sb3_updates_per_second(1000)
+    rows = [("TD3 updates/s, slicectl, nets 256-128, batch 256", f"{ours:,.0f}")]
+    if sb3 is None:
+        rows.append(("TD3 updates/s, SB3", "not installed (pip install .[bench])"))
+    else:
+        rows.append(("TD3 updates/s, SB3, same nets and batch",
+                     f"{sb3:,.0f}  (slicectl = {ours / sb3:.2f}x SB3)"))
+    return rows
