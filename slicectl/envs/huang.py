@@ -1,0 +1,150 @@
+"""huang2023's slice with α-fair users, as a batched core (numpy).
+
+The paper leaves the rate function g(x; θ) of eq. (2) open. The choice here:
+user k of a slice has a spectral efficiency ``se_k`` from the shared radio
+physics (distance -> TR 36.814 path loss -> mean SNR -> log2(1 + SNR) over
+``mimo_streams`` layers), so ``x`` resource units of ``unit_hz`` give a link
+capacity ``c = x · unit_hz · se_k``. The user's demand is its traffic
+θ_k(t) (bit/s) and the delivered rate
+
+    y = η(ρ) · θ · (1 − exp(−c / θ)),     η(ρ) = 1 / (1 + κ · max(0, ρ − 1))
+
+is increasing and concave in x, saturates at the demand, and degrades by η
+when the slice's offered load ρ = Σθ / (capacity of the whole band at the
+slice's mean se) exceeds 1 (heavy traffic: queueing and retransmissions).
+Rates are reported in Mbit/s.
+
+Utility (eq. 1): U_k = y^(1−α)/(1−α) (log y at α = 1), weighted by w_k.
+Minimum QoS: U_min,k = U(y_min,k). Reward of the user-level MDP (eq. 6):
+Σ_k (w_k U_k − H(1.1 U_min,k − U_k)) − β (Σ_k x_k − z)^2 with H a leaky ReLU.
+
+Traffic is exogenous: each user's θ follows a mean-reverting log-normal AR(1)
+around its mean demand; in the ``congestion`` scenario every mean is multiplied
+by ``congestion_factor`` from step ``congestion_step`` on (huang2023 Fig. 5).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from slicectl.envs.radio import mean_snr, uniform_disc
+
+
+@dataclass(frozen=True)
+class HuangSliceParams:
+    """Every number of one slice; defaults are conf/env/huang_user.yaml's."""
+
+    n_users: int = 5
+    alpha: float = 0.5                     # α-fairness of the slice
+    resource: float = 100.0                # R: resource units in the whole system
+    unit_hz: float = 180e3                 # one unit = one resource block
+    radius_m: float = 40.0
+    min_distance_m: float = 5.0
+    tx_power_dbm: float = 46.0
+    bandwidth_hz: float = 18e6             # band the BS power is spread over
+    noise_dbm_hz: float = -174.0
+    rx_gain_db: float = 0.0
+    path_loss_a_db: float = 145.4
+    path_loss_b_db: float = 37.5
+    mimo_streams: float = 1.0
+    weight_range: tuple[float, float] = (0.5, 1.5)
+    demand_mbps: tuple[float, float] = (5.0, 40.0)    # mean traffic per user
+    min_rate_mbps: tuple[float, float] = (2.0, 10.0)  # y_min behind U_min
+    traffic_rho: float = 0.8               # AR(1) memory of log traffic
+    traffic_sigma: float = 0.2             # AR(1) innovation (log scale)
+    congestion_step: int = 9
+    congestion_factor: float = 3.0
+    kappa: float = 0.5                     # heavy-traffic degradation
+    beta: float = 0.01                     # penalty on (Σx − z)^2
+    leak: float = 0.01                     # leaky-ReLU slope below zero
+    qos_margin: float = 1.1
+
+
+def alpha_utility(y: np.ndarray, alpha: float) -> np.ndarray:
+    """α-fair utility of rates y > 0 (eq. 1 without the weight)."""
+    y = np.maximum(y, 1e-6)
+    if abs(alpha - 1.0) < 1e-9:
+        return np.log(y)
+    return y ** (1.0 - alpha) / (1.0 - alpha)
+
+
+def leaky_relu(v: np.ndarray, leak: float) -> np.ndarray:
+    return np.where(v > 0, v, leak * v)
+
+
+def reallocate(x: np.ndarray, resource: float) -> np.ndarray:
+    """Eq. (7): scale every allocation down proportionally when the total
+    over all slices and users (last axes) exceeds the resource R."""
+    x = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+    total = x.reshape(x.shape[0], -1).sum(axis=1)
+    scale = np.where(total > resource, resource / np.maximum(total, 1e-300), 1.0)
+    return x * scale.reshape((-1,) + (1,) * (x.ndim - 1))
+
+
+class HuangSliceCore:
+    """``batch`` copies of one slice (independent users per row)."""
+
+    def __init__(self, p: HuangSliceParams, batch: int = 1):
+        self.p, self.batch = p, batch
+        B, K = batch, p.n_users
+        self.se = np.zeros((B, K))
+        self.w = np.zeros((B, K))
+        self.mean_demand = np.zeros((B, K))
+        self.u_min = np.zeros((B, K))
+        self.log_dev = np.zeros((B, K))   # AR(1) state of log traffic
+        self.t = np.zeros(B, np.int64)
+        self.congestion = False
+        self.rng = np.random.default_rng(0)
+
+    def reset(self, seeds, congestion: bool = False) -> None:
+        p = self.p
+        self.congestion = congestion
+        for b, seed in enumerate(np.asarray(seeds).reshape(self.batch)):
+            rng = np.random.default_rng(int(seed))
+            d = uniform_disc(rng, p.n_users, p.radius_m, p.min_distance_m)
+            snr = mean_snr(d, p.tx_power_dbm, p.bandwidth_hz, p.noise_dbm_hz, p.rx_gain_db,
+                           p.path_loss_a_db, p.path_loss_b_db)
+            self.se[b] = p.mimo_streams * np.log2(1.0 + snr)
+            self.w[b] = rng.uniform(*p.weight_range, p.n_users)
+            self.mean_demand[b] = rng.uniform(*p.demand_mbps, p.n_users)
+            self.u_min[b] = alpha_utility(rng.uniform(*p.min_rate_mbps, p.n_users), p.alpha)
+        self.log_dev[:] = 0.0
+        self.t[:] = 0
+        # traffic innovations: one generator for the batch, seeded by the rows' seeds
+        self.rng = np.random.default_rng(np.asarray(seeds, dtype=np.int64).tolist())
+
+    def traffic(self) -> np.ndarray:
+        """Current demand θ (Mbit/s), (B, K)."""
+        p = self.p
+        boost = np.where(self.congestion & (self.t >= p.congestion_step), p.congestion_factor, 1.0)
+        return self.mean_demand * np.exp(self.log_dev) * boost[:, None]
+
+    def rates(self, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Delivered rate y (Mbit/s) for allocations x (B, K) at demand θ."""
+        p = self.p
+        cap = np.maximum(x, 0.0) * p.unit_hz * self.se / 1e6
+        full_band = p.resource * p.unit_hz * self.se.mean(axis=1, keepdims=True) / 1e6
+        load = theta.sum(axis=1, keepdims=True) / full_band
+        eta = 1.0 / (1.0 + p.kappa * np.maximum(load - 1.0, 0.0))
+        return eta * theta * -np.expm1(-cap / theta)
+
+    def evaluate(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Utility terms of allocations x (B, K) under slice budget z (B,)."""
+        p = self.p
+        y = self.rates(x, theta)
+        u = alpha_utility(y, p.alpha)
+        qos = leaky_relu(p.qos_margin * self.u_min - u, p.leak)
+        gap = x.sum(axis=1) - z
+        utility = (self.w * u).sum(axis=1)
+        reward = utility - qos.sum(axis=1) - p.beta * gap**2
+        violation = np.maximum(self.u_min - u, 0.0).sum(axis=1)
+        return {"reward": reward, "utility": utility, "qos_penalty": -qos.sum(axis=1),
+                "qos_violation": violation, "alloc_gap": gap, "user_utility": u, "rate": y}
+
+    def advance(self) -> None:
+        """Move the exogenous traffic one step."""
+        p = self.p
+        noise = self.rng.normal(0.0, p.traffic_sigma, self.log_dev.shape)
+        self.log_dev = p.traffic_rho * self.log_dev + noise
+        self.t += 1
