@@ -27,7 +27,7 @@ def _groups_help() -> str:
     from slicectl.jobs.overrides import group_options
 
     lines = [f"{g}: {', '.join(group_options(g))}" for g in ("env", "agent", "baseline", "scale",
-                                                              "experiment")]
+                                                              "experiment", "stage")]
     return ("Config groups (group=option): " + "; ".join(lines) +
             ". Any key of the resolved config (--cfg job) can be set: agent.lr=3e-4.")
 

@@ -45,6 +45,10 @@ BAD_OVERRIDES = [
     ("env._target_=os.system", "not in a trusted namespace"),
     ("agent._target_=builtins.eval", "not in a trusted namespace"),
     ("novalue", "novalue"),
+    ("stage=7", "stage: unknown option '7'"),
+    ("agent=td3", "needs continuous actions"),
+    ("env._target_=slicectl.envs.ran_env.RanBatchEnvv", "did you mean"),
+    ("stage=1 agent.sigma=-0.1", "agent.sigma"),
 ]
 if not torch.cuda.is_available():
     BAD_OVERRIDES.append(("device=cuda", "no CUDA device"))
@@ -66,7 +70,7 @@ def runner():
 @pytest.mark.parametrize("override,expect", BAD_OVERRIDES)
 def test_bad_override_is_one_line_and_exit_2(runner, override, expect, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(app, ["train", override])
+    result = runner.invoke(app, ["train", *override.split()])
     assert result.exit_code == 2, result.output
     assert expect in one_line_error(result.stderr)
     assert not (tmp_path / "outputs").exists()  # nothing started
@@ -91,7 +95,7 @@ def trained(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("trained")
     run = root / "run"
-    r = slicectl("train", *SMOKE, "eval.oracle=false", "train.total_steps=40",
+    r = slicectl("train", *SMOKE, "eval.compare=[]", "train.total_steps=40",
                  f"hydra.run.dir={run}", cwd=root)
     assert r.returncode == 0, r.stderr
     return run

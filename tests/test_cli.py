@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import SMOKE
 
-FAST = [*SMOKE, "eval.oracle=false"]
+FAST = [*SMOKE, "eval.compare=[]"]
 
 
 def run_dirs(root, job="train"):
@@ -113,3 +113,15 @@ def test_submitit_local_sweep(cli):
     runs = run_dirs(cli.cwd)
     assert len(runs) == 2
     assert all(json.loads((d / "manifest.json").read_text())["status"] == "completed" for d in runs)
+
+
+def test_stage_1_runs_td3_on_the_user_level_slice(cli):
+    r = cli("train", "stage=1", *SMOKE)
+    assert r.returncode == 0, r.stderr
+    (run,) = run_dirs(cli.cwd)
+    m = pd.read_csv(run / "metrics.csv")
+    assert {"utility", "qos_penalty", "alloc_gap"} <= set(m.columns)
+    assert "random" in r.stdout
+    assert "TD3Agent" in (run / ".hydra" / "config.yaml").read_text()
+    r = cli("eval", f"run_dir={run}", *SMOKE)
+    assert r.returncode == 0, r.stderr

@@ -10,7 +10,7 @@ import pandas as pd
 
 from tests.conftest import SMOKE
 
-ARGS = [*SMOKE, "train.total_steps=300", "train.eval_every=60", "eval.oracle=false"]
+ARGS = [*SMOKE, "train.total_steps=300", "train.eval_every=60", "eval.compare=[]"]
 
 
 def _rows(path):

@@ -26,12 +26,16 @@ class Policy:
         return units / units.sum(axis=1, keepdims=True)
 
 
-class RandomPolicy(Policy):
-    """A uniformly random feasible split (every split equally likely)."""
+class RandomPolicy:
+    """A random feasible action from the env's own sampler (for the RAN, every
+    split equally likely); works on any slicectl environment."""
 
-    def units(self, obs):
-        idx = self.rng.integers(0, len(self.env.table), len(obs))
-        return self.env.table[idx]
+    def __init__(self, env, seed: int = 0):
+        self.env = env
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
+        return self.env.sampler(obs, self.rng)
 
 
 class EqualPolicy(Policy):

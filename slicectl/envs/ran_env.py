@@ -116,6 +116,12 @@ class RanBatchEnv:
         truncated = np.full(self.num_envs, self.episode_t >= self.episode_steps)
         return self._obs(out["arrived"]), reward, truncated, self._info(out)
 
+    def sampler(self, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Uniformly random feasible actions: a split index, or simplex shares."""
+        if self.action_mode == "discrete":
+            return rng.integers(0, len(self.table), len(obs))
+        return rng.dirichlet(np.ones(self.params.n_slices), len(obs))
+
     def shaped_reward(self, utility: np.ndarray) -> np.ndarray:
         """Eq. (6) of zhang_digital_twin with the threshold at step ``self.t``."""
         thr = min(self.gamma_min + self.sigma * self.t, self.gamma_max)

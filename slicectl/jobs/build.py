@@ -1,6 +1,7 @@
 """Objects from config: environments, agents, baselines; trusted targets only."""
 from __future__ import annotations
 
+from gymnasium import spaces
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -34,11 +35,15 @@ def make_env(env_cfg: DictConfig, num_envs: int):
 
 
 def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
+    """An agent sized to the env's spaces: discrete agents get the number of
+    actions; continuous ones the action box and the env's feasible sampler."""
     check_targets(agent_cfg, "agent")
-    obs_dim = env.observation_space.shape[0]
-    n_actions = env.action_space.n
-    return instantiate(agent_cfg, obs_dim=obs_dim, n_actions=n_actions, seed=seed,
-                       device=device, _convert_="all")
+    space = env.action_space
+    sizes = ({"n_actions": int(space.n)} if isinstance(space, spaces.Discrete) else
+             {"action_dim": int(space.shape[0]), "low": space.low, "high": space.high,
+              "sampler": env.sampler})
+    return instantiate(agent_cfg, obs_dim=env.observation_space.shape[0], seed=seed,
+                       device=device, _convert_="all", **sizes)
 
 
 def make_baseline(name_or_cfg, env, seed: int):

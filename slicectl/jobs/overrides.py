@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 from slicectl.jobs.schema import did_you_mean, validate
 from slicectl.runner.errors import UserError
 
-GROUPS = ("env", "agent", "baseline", "job", "scale", "experiment")
+GROUPS = ("env", "agent", "baseline", "job", "scale", "experiment", "stage")
 
 
 def group_options(group: str) -> list[str]:
@@ -22,6 +22,7 @@ def group_options(group: str) -> list[str]:
 
 def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) -> list[str]:
     """The overrides to hand Hydra for ``job``; raises UserError if invalid."""
+    overrides = [_quote_stage(o) for o in overrides]
     resume = [o for o in overrides if o.split("=", 1)[0].lstrip("+") == "resume"]
     if resume and job == "train":
         overrides = _resume_overrides(resume[0].split("=", 1)[1], overrides)
@@ -31,6 +32,16 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
         for combo in _combinations(overrides, multirun):
             _check(combo)
     return overrides
+
+
+def _quote_stage(override: str) -> str:
+    """``stage=1`` (or a sweep ``stage=1,2``) names config files 1.yaml, 2.yaml:
+    quote the numbers, which Hydra would otherwise parse as ints and refuse
+    as a group choice."""
+    key, sep, value = override.partition("=")
+    if key != "stage" or not sep:
+        return override
+    return "stage=" + ",".join(v if v.startswith(("'", '"')) else f"'{v}'" for v in value.split(","))
 
 
 def _resume_overrides(target: str, overrides: list[str]) -> list[str]:

@@ -49,11 +49,9 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     # the loop's last evaluation is of the final agent on these seeds, unless
     # a resumed run had nothing left to do
     final = {"agent": last or evaluate(agent, eval_env, seeds, budget.eval_steps)}
-    if cfg.eval.oracle:
-        for name in ("random", "oracle"):
-            base_cfg = _baseline_cfg(name)
-            final[name] = evaluate(make_baseline(base_cfg, eval_env, int(cfg.seed)), eval_env,
-                                   seeds, budget.eval_steps)
+    for name in cfg.eval.compare:
+        policy = make_baseline(_baseline_cfg(name), eval_env, int(cfg.seed))
+        final[name] = evaluate(policy, eval_env, seeds, budget.eval_steps)
     console.print(metrics_table(f"final evaluation on {len(seeds)} seeds "
                                 f"({budget.eval_steps} windows each)", final))
     summary = comparison(final)

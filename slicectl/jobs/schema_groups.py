@@ -1,0 +1,208 @@
+"""Schemas of the config groups, one per ``_target_``: a group's keys,
+types and ranges follow the class it builds."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Law(Strict):
+    dist: Literal["constant", "uniform", "exponential", "pareto"]
+    a: float
+    b: float = 0.0
+    c: float = 0.0
+
+
+class SliceCfg(Strict):
+    name: str
+    share: float = Field(gt=0)
+    size_bits: Law
+    gap_ms: Law
+    rate_sla_bps: float = Field(gt=0)
+    latency_ms: float = Field(gt=0)
+
+
+class RewardCfg(Strict):
+    gamma_min: float
+    gamma_max: float
+    sigma: float = Field(ge=0)
+
+
+class RanEnvCfg(Strict):
+    target: str = Field(alias="_target_")
+    num_envs: int = Field(ge=1)
+    action_mode: Literal["discrete", "continuous"]
+    episode_steps: int = Field(ge=1)
+    n_users: int = Field(ge=1, le=10_000)
+    radius_m: float = Field(gt=0)
+    min_distance_m: float = Field(gt=0)
+    bandwidth_hz: float = Field(gt=0)
+    unit_hz: float = Field(gt=0)
+    rb_hz: float = Field(gt=0)
+    tx_power_dbm: float
+    noise_dbm_hz: float
+    rx_gain_db: float
+    path_loss_a_db: float
+    path_loss_b_db: float = Field(gt=0)
+    shadowing_db: float = Field(ge=0)
+    mimo_streams: float = Field(gt=0)
+    slot_ms: float = Field(gt=0)
+    slots_per_step: int = Field(ge=1)
+    buffer_packets: int = Field(ge=1)
+    alpha: float = Field(ge=0)
+    beta: list[float]
+    obs_scale: Optional[list[float]]
+    reward: RewardCfg
+    slices: list[SliceCfg] = Field(min_length=2)
+
+    @property
+    def discrete(self) -> bool:
+        return self.action_mode == "discrete"
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        n = self.bandwidth_hz / self.unit_hz
+        if abs(n - round(n)) > 1e-6:
+            raise ValueError(f"bandwidth_hz ({self.bandwidth_hz:g}) is not a whole number of unit_hz ({self.unit_hz:g})")
+        if round(n) < len(self.slices):
+            raise ValueError("fewer bandwidth units than slices: every slice needs one")
+        if self.unit_hz < self.rb_hz:
+            raise ValueError(f"unit_hz ({self.unit_hz:g}) is smaller than one resource block rb_hz ({self.rb_hz:g})")
+        if len(self.beta) != len(self.slices):
+            raise ValueError(f"beta has {len(self.beta)} weights for {len(self.slices)} slices")
+        if self.obs_scale is not None and (len(self.obs_scale) != len(self.slices) or min(self.obs_scale) <= 0):
+            raise ValueError("obs_scale needs one positive value per slice")
+        if self.min_distance_m >= self.radius_m:
+            raise ValueError("min_distance_m must be below radius_m")
+        return self
+
+
+class DQNCfg(Strict):
+    target: str = Field(alias="_target_")
+    hidden: list[int] = Field(min_length=1)
+    lr: float = Field(gt=0, le=1)
+    gamma: float = Field(ge=0, le=1)
+    batch_size: int = Field(ge=1)
+    buffer_size: int = Field(ge=1)
+    learning_starts: int = Field(ge=0)
+    train_freq: int = Field(ge=1)
+    tau: float = Field(gt=0, le=1)
+    double: bool
+    dueling: bool
+    eps_start: float = Field(ge=0, le=1)
+    eps_end: float = Field(ge=0, le=1)
+    eps_decay_steps: float = Field(gt=0)
+    max_grad_norm: float = Field(gt=0)
+
+    discrete: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _sizes(self):
+        if min(self.hidden) < 1:
+            raise ValueError("hidden layer widths must be >= 1")
+        if self.buffer_size < self.batch_size:
+            raise ValueError("buffer_size must hold at least one batch_size")
+        return self
+
+
+Range = tuple[float, float]
+
+
+class HuangUserEnvCfg(Strict):
+    """conf/env/huang_user.yaml (slicectl.envs.huang_env.HuangUserBatchEnv)."""
+
+    target: str = Field(alias="_target_")
+    num_envs: int = Field(ge=1)
+    episode_steps: int = Field(ge=1)
+    tau: int = Field(ge=1)
+    z_range: Range
+    scenario: Literal["ordinary", "congestion"]
+    n_users: int = Field(ge=1, le=1000)
+    alpha: float = Field(ge=0)
+    resource: float = Field(gt=0)
+    unit_hz: float = Field(gt=0)
+    radius_m: float = Field(gt=0)
+    min_distance_m: float = Field(gt=0)
+    tx_power_dbm: float
+    bandwidth_hz: float = Field(gt=0)
+    noise_dbm_hz: float
+    rx_gain_db: float
+    path_loss_a_db: float
+    path_loss_b_db: float = Field(gt=0)
+    mimo_streams: float = Field(gt=0)
+    weight_range: Range
+    demand_mbps: Range
+    min_rate_mbps: Range
+    traffic_rho: float = Field(ge=0, lt=1)
+    traffic_sigma: float = Field(ge=0)
+    congestion_step: int = Field(ge=0)
+    congestion_factor: float = Field(gt=0)
+    kappa: float = Field(ge=0)
+    beta: float = Field(ge=0)
+    leak: float = Field(ge=0)
+    qos_margin: float = Field(gt=0)
+    discrete: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _ranges(self):
+        for name in ("z_range", "weight_range", "demand_mbps", "min_rate_mbps"):
+            lo, hi = getattr(self, name)
+            if not 0 <= lo <= hi:
+                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high")
+        if self.z_range[1] > self.resource:
+            raise ValueError("z_range must stay within [0, resource]")
+        if self.demand_mbps[0] <= 0:
+            raise ValueError("demand_mbps must be positive")
+        return self
+
+
+class TD3Cfg(Strict):
+    """conf/agent/td3*.yaml and ddpg*.yaml (slicectl.agents.td3.TD3Agent)."""
+
+    target: str = Field(alias="_target_")
+    hidden: list[int] = Field(min_length=1)
+    actor_lr: float = Field(gt=0, le=1)
+    critic_lr: float = Field(gt=0, le=1)
+    gamma: float = Field(ge=0, le=1)
+    tau: float = Field(gt=0, le=1)
+    batch_size: int = Field(ge=1)
+    buffer_size: int = Field(ge=1)
+    learning_starts: int = Field(ge=0)
+    policy_delay: int = Field(ge=1)
+    n_critics: int = Field(ge=1, le=10)
+    target_noise: float = Field(ge=0)
+    noise_clip: float = Field(ge=0)
+    sigma: float = Field(ge=0)
+    epsilon: float = Field(ge=0, le=1)
+    discrete: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _sizes(self):
+        if min(self.hidden) < 1:
+            raise ValueError("hidden layer widths must be >= 1")
+        if self.buffer_size < self.batch_size:
+            raise ValueError("buffer_size must hold at least one batch_size")
+        return self
+
+
+class BaselineCfg(Strict):
+    target: str = Field(alias="_target_")
+    search: Optional[Literal["exhaustive", "coarse"]] = None
+    coarse_units: Optional[int] = Field(default=None, ge=1)
+
+
+
+
+ENV_SCHEMAS: dict[str, type[BaseModel]] = {
+    "slicectl.envs.ran_env.RanBatchEnv": RanEnvCfg,
+    "slicectl.envs.huang_env.HuangUserBatchEnv": HuangUserEnvCfg,
+}
+AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
+    "slicectl.agents.dqn.DQNAgent": DQNCfg,
+    "slicectl.agents.td3.TD3Agent": TD3Cfg,
+}
