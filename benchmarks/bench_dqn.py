@@ -2,10 +2,10 @@
 DQN with the same network, batch size, target update and 4851 actions."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
+from benchmarks.timing import calls_per_second
 from slicectl.agents.dqn import DQNAgent
 
 N_ACTIONS, OBS_DIM, BATCH = 4851, 3, 32
@@ -21,12 +21,7 @@ def slicectl_updates_per_second(hidden, updates: int) -> float:
     agent = DQNAgent(OBS_DIM, N_ACTIONS, hidden=hidden, batch_size=BATCH, learning_starts=10**9)
     obs, act, rew, nxt = transitions(5000, np.random.default_rng(0))
     agent.observe(obs, act, rew, nxt, np.zeros(5000))
-    for _ in range(20):
-        agent.update()
-    t0 = time.perf_counter()
-    for _ in range(updates):
-        agent.update()
-    return updates / (time.perf_counter() - t0)
+    return calls_per_second(agent.update, updates)
 
 
 def sb3_updates_per_second(hidden, updates: int) -> float | None:
@@ -53,12 +48,7 @@ def sb3_updates_per_second(hidden, updates: int) -> float | None:
         model.train(gradient_steps=1, batch_size=BATCH)
         model._on_step()
 
-    for _ in range(20):
-        step()
-    t0 = time.perf_counter()
-    for _ in range(updates):
-        step()
-    return updates / (time.perf_counter() - t0)
+    return calls_per_second(step, updates)
 
 
 def run() -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from benchmarks.timing import calls_per_second
 from slicectl.agents.td3 import TD3Agent
 
 OBS_DIM, ACTION_DIM, BATCH, HIDDEN, DELAY = 16, 5, 256, (256, 128), 5
@@ -23,12 +24,7 @@ def slicectl_updates_per_second(updates: int) -> float:
                      policy_delay=DELAY, learning_starts=10**9)
     obs, act, rew, nxt = _data(10_000)
     agent.observe(obs, act, rew, nxt, np.zeros(len(rew)))
-    for _ in range(20):
-        agent.update()
-    t0 = time.perf_counter()
-    for _ in range(updates):
-        agent.update()
-    return updates / (time.perf_counter() - t0)
+    return calls_per_second(agent.update, updates)
 
 
 def sb3_updates_per_second(updates: int) -> float | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import torch
 
 
 def numpy_state(rng: np.random.Generator) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from slicectl.jobs.schema_groups import AGENT_SCHEMAS, ENV_SCHEMAS, BaselineCfg, Strict
 from slicectl.runner.errors import UserError

@@ -82,24 +82,16 @@ class RanEnvCfg(Strict):
         return self
 
 
-class DQNCfg(Strict):
+class OffPolicyCfg(Strict):
+    """Keys every replay-based agent has."""
+
     target: str = Field(alias="_target_")
     hidden: list[int] = Field(min_length=1)
-    lr: float = Field(gt=0, le=1)
     gamma: float = Field(ge=0, le=1)
+    tau: float = Field(gt=0, le=1)
     batch_size: int = Field(ge=1)
     buffer_size: int = Field(ge=1)
     learning_starts: int = Field(ge=0)
-    train_freq: int = Field(ge=1)
-    tau: float = Field(gt=0, le=1)
-    double: bool
-    dueling: bool
-    eps_start: float = Field(ge=0, le=1)
-    eps_end: float = Field(ge=0, le=1)
-    eps_decay_steps: float = Field(gt=0)
-    max_grad_norm: float = Field(gt=0)
-
-    discrete: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _sizes(self):
@@ -108,6 +100,20 @@ class DQNCfg(Strict):
         if self.buffer_size < self.batch_size:
             raise ValueError("buffer_size must hold at least one batch_size")
         return self
+
+
+class DQNCfg(OffPolicyCfg):
+    """conf/agent/dqn.yaml, ddqn.yaml, dueling_dqn.yaml (slicectl.agents.dqn.DQNAgent)."""
+
+    lr: float = Field(gt=0, le=1)
+    train_freq: int = Field(ge=1)
+    double: bool
+    dueling: bool
+    eps_start: float = Field(ge=0, le=1)
+    eps_end: float = Field(ge=0, le=1)
+    eps_decay_steps: float = Field(gt=0)
+    max_grad_norm: float = Field(gt=0)
+    discrete: ClassVar[bool] = True
 
 
 Range = tuple[float, float]
@@ -161,18 +167,11 @@ class HuangUserEnvCfg(Strict):
         return self
 
 
-class TD3Cfg(Strict):
+class TD3Cfg(OffPolicyCfg):
     """conf/agent/td3*.yaml and ddpg*.yaml (slicectl.agents.td3.TD3Agent)."""
 
-    target: str = Field(alias="_target_")
-    hidden: list[int] = Field(min_length=1)
     actor_lr: float = Field(gt=0, le=1)
     critic_lr: float = Field(gt=0, le=1)
-    gamma: float = Field(ge=0, le=1)
-    tau: float = Field(gt=0, le=1)
-    batch_size: int = Field(ge=1)
-    buffer_size: int = Field(ge=1)
-    learning_starts: int = Field(ge=0)
     policy_delay: int = Field(ge=1)
     n_critics: int = Field(ge=1, le=10)
     target_noise: float = Field(ge=0)
@@ -180,14 +179,6 @@ class TD3Cfg(Strict):
     sigma: float = Field(ge=0)
     epsilon: float = Field(ge=0, le=1)
     discrete: ClassVar[bool] = False
-
-    @model_validator(mode="after")
-    def _sizes(self):
-        if min(self.hidden) < 1:
-            raise ValueError("hidden layer widths must be >= 1")
-        if self.buffer_size < self.batch_size:
-            raise ValueError("buffer_size must hold at least one batch_size")
-        return self
 
 
 class BaselineCfg(Strict):
