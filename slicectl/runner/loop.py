@@ -11,6 +11,7 @@ replay, RNGs), env state, counters and the number of rows logged.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -46,8 +47,6 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
           resume: dict | None = None, on_step: Callable[[int, dict], None] | None = None) -> dict:
     """Train ``agent`` on ``env``; returns the per-seed results of the final
     evaluation (empty if a resumed run had no step left)."""
-    import time
-
     writer = MetricsWriter(run.metrics_path, metric_columns(env))
     if resume is None:
         c = {"env_steps": 0, "episode": 0, "next_eval": budget.eval_every, "best": -np.inf,
@@ -107,8 +106,6 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
 
 
 def _log(writer: MetricsWriter, c: dict, split: str, row: dict, t0: float) -> None:
-    import time
-
     writer.write({"env_steps": c["env_steps"], "episode": c["episode"], "split": split,
                   "wall_s": round(time.perf_counter() - t0, 3), **row})
     if split == "eval":
