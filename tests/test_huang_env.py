@@ -56,3 +56,15 @@ def test_congestion_scenario_raises_traffic_from_step_9():
     for _ in range(9):
         env.step(np.full((1, 5), 5.0))
     assert env.core.traffic().sum() > 2.0 * before
+
+
+def test_shares_mode_meets_the_budget_exactly():
+    env = HuangUserBatchEnv(num_envs=32, action_mode="shares")
+    obs = env.reset(list(range(32)))
+    rng = np.random.default_rng(1)
+    for actions in (env.sampler(obs, rng), rng.random((32, 5)), np.zeros((32, 5))):
+        x = env.allocations(actions)
+        assert (x >= 0).all()
+        np.testing.assert_allclose(x.sum(axis=1), env.z)
+    _, _, _, info = env.step(rng.random((32, 5)))
+    np.testing.assert_allclose(info["alloc_gap"], 0.0, atol=1e-9)

@@ -5,7 +5,10 @@ Observation
     Per user: traffic θ_k / mean demand scale and utility U_k of the last
     step, then the slice budget z / R: ``Box(-inf, inf, (2K + 1,))``.
 Action
-    Per-user allocations x_k ∈ [0, R] (constraint C7): ``Box(0, R, (K,))``.
+    ``action_mode=absolute`` (the paper's): per-user allocations x_k ∈ [0, R]
+    (constraint C7), ``Box(0, R, (K,))``. ``action_mode=shares``: weights in
+    [0, 1]^K, turned into x = z · a / Σa, so C8 holds by construction and the
+    β penalty is zero (an easier parametrisation for the same problem).
 Reward
     Σ_k (w_k U_k − H(1.1 U_min,k − U_k)) − β (Σ_k x_k − z)^2 (eq. 6).
 Episode end
@@ -31,7 +34,10 @@ class HuangUserBatchEnv:
 
     def __init__(self, num_envs: int = 1, episode_steps: int = 30, tau: int = 10,
                  z_range: tuple[float, float] = (10.0, 60.0), scenario: str = "ordinary",
-                 **params: Any):
+                 action_mode: str = "absolute", **params: Any):
+        if action_mode not in ("absolute", "shares"):
+            raise ValueError(f"action_mode must be 'absolute' or 'shares', not {action_mode!r}")
+        self.action_mode = action_mode
         if scenario not in ("ordinary", "congestion"):
             raise ValueError(f"scenario must be 'ordinary' or 'congestion', not {scenario!r}")
         for key in ("weight_range", "demand_mbps", "min_rate_mbps"):
@@ -42,7 +48,8 @@ class HuangUserBatchEnv:
         self.z_range, self.scenario = tuple(z_range), scenario
         self.core = HuangSliceCore(self.p, num_envs)
         K = self.p.n_users
-        self.action_space = spaces.Box(0.0, self.p.resource, (K,), np.float32)
+        high = self.p.resource if action_mode == "absolute" else 1.0
+        self.action_space = spaces.Box(0.0, high, (K,), np.float32)
         self.observation_space = spaces.Box(-np.inf, np.inf, (2 * K + 1,), np.float32)
         self.z = np.zeros(num_envs)
         self.z_external = False
@@ -65,9 +72,16 @@ class HuangUserBatchEnv:
         self.last_u = self.core.evaluate(equal, self.z, self.core.traffic())["user_utility"]
         return self._obs()
 
+    def allocations(self, actions) -> np.ndarray:
+        """Per-user resource x (B, K) for a batch of actions."""
+        a = np.asarray(actions, dtype=np.float64).reshape(self.num_envs, -1)
+        if self.action_mode == "absolute":
+            return np.clip(a, 0.0, self.p.resource)
+        a = np.clip(a, 0.0, 1.0) + 1e-9  # all-zero weights: an equal split
+        return self.z[:, None] * a / a.sum(axis=1, keepdims=True)
+
     def step(self, actions):
-        x = np.clip(np.asarray(actions, dtype=np.float64).reshape(self.num_envs, -1),
-                    0.0, self.p.resource)
+        x = self.allocations(actions)
         out = self.core.evaluate(x, self.z, self.core.traffic())
         self.last_u = out["user_utility"]
         self.core.advance()
@@ -80,8 +94,10 @@ class HuangUserBatchEnv:
 
     def sampler(self, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Random allocations that satisfy C7 and C8 (Σ_k x_k = z ≤ R)."""
+        shares = rng.dirichlet(np.ones(self.p.n_users), len(obs))
+        if self.action_mode == "shares":
+            return shares
         z = np.asarray(obs)[:, -1] * self.p.resource
-        shares = rng.dirichlet(np.ones(self.p.n_users), len(z))
         return shares * z[:, None]
 
     def _obs(self) -> np.ndarray:

@@ -128,6 +128,7 @@ class HuangUserEnvCfg(Strict):
     tau: int = Field(ge=1)
     z_range: Range
     scenario: Literal["ordinary", "congestion"]
+    action_mode: Literal["absolute", "shares"]
     n_users: int = Field(ge=1, le=1000)
     alpha: float = Field(ge=0)
     resource: float = Field(gt=0)
