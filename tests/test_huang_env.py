@@ -68,3 +68,20 @@ def test_shares_mode_meets_the_budget_exactly():
         np.testing.assert_allclose(x.sum(axis=1), env.z)
     _, _, _, info = env.step(rng.random((32, 5)))
     np.testing.assert_allclose(info["alloc_gap"], 0.0, atol=1e-9)
+
+
+def test_oracle_beats_every_policy_on_every_step():
+    from slicectl.baselines.huang_oracle import HuangUserOracle
+
+    env = HuangUserBatchEnv(num_envs=4)
+    obs = env.reset([1, 2, 3, 4])
+    oracle = HuangUserOracle(env)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        core, theta = env.core, env.core.traffic()
+        best = core.evaluate(oracle.allocations(), env.z, theta)["reward"]
+        equal = np.repeat(env.z[:, None] / 5, 5, axis=1)
+        rivals = [equal, *(env.sampler(obs, rng) for _ in range(50)), rng.uniform(0, 20, (4, 5))]
+        for x in rivals:
+            assert (best >= core.evaluate(x, env.z, theta)["reward"] - 1e-6).all()
+        obs, *_ = env.step(oracle.act(obs))

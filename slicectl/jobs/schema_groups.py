@@ -186,6 +186,7 @@ class BaselineCfg(Strict):
     target: str = Field(alias="_target_")
     search: Optional[Literal["exhaustive", "coarse"]] = None
     coarse_units: Optional[int] = Field(default=None, ge=1)
+    ftol: Optional[float] = Field(default=None, gt=0)
 
 
 

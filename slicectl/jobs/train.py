@@ -70,8 +70,9 @@ def comparison(final: dict[str, dict[str, np.ndarray]]) -> dict:
         diff, half = mean_ci(final["agent"]["utility"] - final["random"]["utility"])
         out.update(vs_random=diff, vs_random_ci=half)
         out["lines"].append(f"utility − random: {diff:+.3f} ± {half:.3f} (paired, 95% CI)")
-    if "oracle" in final:
-        ratio = float(np.mean(final["agent"]["utility"]) / np.mean(final["oracle"]["utility"]))
+    oracle = next((k for k in final if k.endswith("oracle")), None)
+    if oracle is not None:
+        ratio = float(np.mean(final["agent"]["utility"]) / np.mean(final[oracle]["utility"]))
         out["utility_over_oracle"] = ratio
         out["lines"].append(f"utility / oracle utility: {ratio:.3f}")
     return out
