@@ -8,7 +8,8 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
-from slicectl.jobs.summary import console, metrics_table
+from slicectl.console import console
+from slicectl.jobs.summary import metrics_table
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
 from slicectl.runner.evaluate import evaluate

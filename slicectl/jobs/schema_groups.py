@@ -33,24 +33,37 @@ class RewardCfg(Strict):
     sigma: float = Field(ge=0)
 
 
-class RanEnvCfg(Strict):
+class CellEnvCfg(Strict):
+    """Keys every single-cell environment has: batch, episodes, radio."""
+
     target: str = Field(alias="_target_")
     num_envs: int = Field(ge=1)
-    action_mode: Literal["discrete", "continuous"]
     episode_steps: int = Field(ge=1)
-    n_users: int = Field(ge=1, le=10_000)
     radius_m: float = Field(gt=0)
     min_distance_m: float = Field(gt=0)
-    bandwidth_hz: float = Field(gt=0)
     unit_hz: float = Field(gt=0)
-    rb_hz: float = Field(gt=0)
+    bandwidth_hz: float = Field(gt=0)
     tx_power_dbm: float
     noise_dbm_hz: float
     rx_gain_db: float
     path_loss_a_db: float
     path_loss_b_db: float = Field(gt=0)
-    shadowing_db: float = Field(ge=0)
     mimo_streams: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _disc(self):
+        if self.min_distance_m >= self.radius_m:
+            raise ValueError("min_distance_m must be below radius_m")
+        return self
+
+
+class RanEnvCfg(CellEnvCfg):
+    """conf/env/ran.yaml (slicectl.envs.ran_env.RanBatchEnv)."""
+
+    action_mode: Literal["discrete", "continuous"]
+    n_users: int = Field(ge=1, le=10_000)
+    rb_hz: float = Field(gt=0)
+    shadowing_db: float = Field(ge=0)
     slot_ms: float = Field(gt=0)
     slots_per_step: int = Field(ge=1)
     buffer_packets: int = Field(ge=1)
@@ -77,8 +90,6 @@ class RanEnvCfg(Strict):
             raise ValueError(f"beta has {len(self.beta)} weights for {len(self.slices)} slices")
         if self.obs_scale is not None and (len(self.obs_scale) != len(self.slices) or min(self.obs_scale) <= 0):
             raise ValueError("obs_scale needs one positive value per slice")
-        if self.min_distance_m >= self.radius_m:
-            raise ValueError("min_distance_m must be below radius_m")
         return self
 
 
@@ -119,12 +130,9 @@ class DQNCfg(OffPolicyCfg):
 Range = tuple[float, float]
 
 
-class HuangUserEnvCfg(Strict):
+class HuangUserEnvCfg(CellEnvCfg):
     """conf/env/huang_user.yaml (slicectl.envs.huang_env.HuangUserBatchEnv)."""
 
-    target: str = Field(alias="_target_")
-    num_envs: int = Field(ge=1)
-    episode_steps: int = Field(ge=1)
     tau: int = Field(ge=1)
     z_range: Range
     scenario: Literal["ordinary", "congestion"]
@@ -132,16 +140,6 @@ class HuangUserEnvCfg(Strict):
     n_users: int = Field(ge=1, le=1000)
     alpha: float = Field(ge=0)
     resource: float = Field(gt=0)
-    unit_hz: float = Field(gt=0)
-    radius_m: float = Field(gt=0)
-    min_distance_m: float = Field(gt=0)
-    tx_power_dbm: float
-    bandwidth_hz: float = Field(gt=0)
-    noise_dbm_hz: float
-    rx_gain_db: float
-    path_loss_a_db: float
-    path_loss_b_db: float = Field(gt=0)
-    mimo_streams: float = Field(gt=0)
     weight_range: Range
     demand_mbps: Range
     min_rate_mbps: Range

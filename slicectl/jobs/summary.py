@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 from rich.table import Table
 
-from slicectl.console import console  # noqa: F401 - re-exported for jobs
 from slicectl.runner.evaluate import mean_ci
 
 

@@ -9,7 +9,8 @@ from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
-from slicectl.jobs.summary import console, metrics_table
+from slicectl.console import console
+from slicectl.jobs.summary import metrics_table
 from slicectl.runner.evaluate import evaluate, mean_ci
 from slicectl.runner.loop import Budget, train
 from slicectl.runner.rundir import RunDir, truncate_rows
