@@ -3,3 +3,4 @@ from gymnasium.envs.registration import register
 
 register(id="slicectl/RanSlicing-v0", entry_point="slicectl.envs.ran_env:RanSlicingEnv")
 register(id="slicectl/HuangUser-v0", entry_point="slicectl.envs.huang_env:HuangUserEnv")
+register(id="slicectl/HuangSlice-v0", entry_point="slicectl.envs.huang_system:HuangSliceLevelEnv")

@@ -36,7 +36,8 @@ class HuangSliceParams:
     """Every number of one slice; defaults are conf/env/huang_user.yaml's."""
 
     n_users: int = 5
-    alpha: float = 0.5                     # α-fairness of the slice
+    alpha: float = 0.5                     # α-fairness of the slice ...
+    alpha_range: tuple[float, float] | None = None  # ... or one α per user, uniform here
     resource: float = 100.0                # R: resource units in the whole system
     unit_hz: float = 180e3                 # one unit = one resource block
     radius_m: float = 40.0
@@ -48,6 +49,7 @@ class HuangSliceParams:
     path_loss_a_db: float = 145.4
     path_loss_b_db: float = 37.5
     mimo_streams: float = 1.0
+    max_se: float = 7.4                    # bit/s/Hz cap: 256-QAM at code rate 0.93
     weight_range: tuple[float, float] = (0.5, 1.5)
     demand_mbps: tuple[float, float] = (5.0, 40.0)    # mean traffic per user
     min_rate_mbps: tuple[float, float] = (2.0, 10.0)  # y_min behind U_min
@@ -61,12 +63,13 @@ class HuangSliceParams:
     qos_margin: float = 1.1
 
 
-def alpha_utility(y: np.ndarray, alpha: float) -> np.ndarray:
-    """α-fair utility of rates y > 0 (eq. 1 without the weight)."""
+def alpha_utility(y: np.ndarray, alpha) -> np.ndarray:
+    """α-fair utility of rates y > 0 (eq. 1 without the weight); α may be
+    a scalar or broadcast against y (one α per user)."""
     y = np.maximum(y, 1e-6)
-    if abs(alpha - 1.0) < 1e-9:
-        return np.log(y)
-    return y ** (1.0 - alpha) / (1.0 - alpha)
+    is_log = np.isclose(alpha, 1.0)
+    a = np.where(is_log, 0.0, alpha)
+    return np.where(is_log, np.log(y), y ** (1.0 - a) / (1.0 - a))
 
 
 def leaky_relu(v: np.ndarray, leak: float) -> np.ndarray:
@@ -92,6 +95,7 @@ class HuangSliceCore:
         self.w = np.zeros((B, K))
         self.mean_demand = np.zeros((B, K))
         self.u_min = np.zeros((B, K))
+        self.alpha = np.full((B, K), p.alpha)
         self.log_dev = np.zeros((B, K))   # AR(1) state of log traffic
         self.t = np.zeros(B, np.int64)
         self.congestion = False
@@ -105,10 +109,13 @@ class HuangSliceCore:
             d = uniform_disc(rng, p.n_users, p.radius_m, p.min_distance_m)
             snr = mean_snr(d, p.tx_power_dbm, p.bandwidth_hz, p.noise_dbm_hz, p.rx_gain_db,
                            p.path_loss_a_db, p.path_loss_b_db)
-            self.se[b] = p.mimo_streams * np.log2(1.0 + snr)
+            self.se[b] = np.minimum(p.mimo_streams * np.log2(1.0 + snr), p.max_se)
             self.w[b] = rng.uniform(*p.weight_range, p.n_users)
             self.mean_demand[b] = rng.uniform(*p.demand_mbps, p.n_users)
-            self.u_min[b] = alpha_utility(rng.uniform(*p.min_rate_mbps, p.n_users), p.alpha)
+            y_min = rng.uniform(*p.min_rate_mbps, p.n_users)
+            if p.alpha_range is not None:
+                self.alpha[b] = rng.uniform(*p.alpha_range, p.n_users)
+            self.u_min[b] = alpha_utility(y_min, self.alpha[b])
         self.log_dev[:] = 0.0
         self.t[:] = 0
         # traffic innovations: one generator for the batch, seeded by the rows' seeds
@@ -133,7 +140,7 @@ class HuangSliceCore:
         """Utility terms of allocations x (B, K) under slice budget z (B,)."""
         p = self.p
         y = self.rates(x, theta)
-        u = alpha_utility(y, p.alpha)
+        u = alpha_utility(y, self.alpha)
         qos = leaky_relu(p.qos_margin * self.u_min - u, p.leak)
         gap = x.sum(axis=1) - z
         utility = (self.w * u).sum(axis=1)

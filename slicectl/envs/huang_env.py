@@ -40,8 +40,8 @@ class HuangUserBatchEnv:
         self.action_mode = action_mode
         if scenario not in ("ordinary", "congestion"):
             raise ValueError(f"scenario must be 'ordinary' or 'congestion', not {scenario!r}")
-        for key in ("weight_range", "demand_mbps", "min_rate_mbps"):
-            if key in params:
+        for key in ("weight_range", "demand_mbps", "min_rate_mbps", "alpha_range"):
+            if params.get(key) is not None:
                 params[key] = tuple(params[key])
         self.p = HuangSliceParams(**params)
         self.num_envs, self.episode_steps, self.tau = num_envs, episode_steps, tau
@@ -81,7 +81,11 @@ class HuangUserBatchEnv:
         return self.z[:, None] * a / a.sum(axis=1, keepdims=True)
 
     def step(self, actions):
-        x = self.allocations(actions)
+        return self.apply(self.allocations(actions))
+
+    def apply(self, x: np.ndarray):
+        """Step with allocations x (B, K) already decided (the system applies
+        eq. (7) across slices before handing each slice its share)."""
         out = self.core.evaluate(x, self.z, self.core.traffic())
         self.last_u = out["user_utility"]
         self.core.advance()
@@ -107,14 +111,14 @@ class HuangUserBatchEnv:
 
     def state_dict(self) -> dict:
         c = self.core
-        return {"se": c.se, "w": c.w, "mean_demand": c.mean_demand, "u_min": c.u_min,
+        return {"se": c.se, "w": c.w, "mean_demand": c.mean_demand, "u_min": c.u_min, "alpha": c.alpha,
                 "log_dev": c.log_dev, "t": c.t, "rng": c.rng.bit_generator.state,
                 "z_rng": self._z_rng.bit_generator.state, "z": self.z, "last_u": self.last_u,
                 "episode_t": self.episode_t}
 
     def load_state_dict(self, s: dict) -> None:
         c = self.core
-        for k in ("se", "w", "mean_demand", "u_min", "log_dev", "t"):
+        for k in ("se", "w", "mean_demand", "u_min", "alpha", "log_dev", "t"):
             getattr(c, k)[...] = s[k]
         c.rng.bit_generator.state = s["rng"]
         self._z_rng.bit_generator.state = s["z_rng"]

@@ -2,9 +2,9 @@
 types and ranges follow the class it builds."""
 from __future__ import annotations
 
-from typing import ClassVar, Literal, Optional
+from typing import Any, ClassVar, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class Strict(BaseModel):
@@ -33,12 +33,9 @@ class RewardCfg(Strict):
     sigma: float = Field(ge=0)
 
 
-class CellEnvCfg(Strict):
-    """Keys every single-cell environment has: batch, episodes, radio."""
+class RadioCfg(Strict):
+    """Radio keys of a single cell (slicectl.envs.radio)."""
 
-    target: str = Field(alias="_target_")
-    num_envs: int = Field(ge=1)
-    episode_steps: int = Field(ge=1)
     radius_m: float = Field(gt=0)
     min_distance_m: float = Field(gt=0)
     unit_hz: float = Field(gt=0)
@@ -55,6 +52,14 @@ class CellEnvCfg(Strict):
         if self.min_distance_m >= self.radius_m:
             raise ValueError("min_distance_m must be below radius_m")
         return self
+
+
+class CellEnvCfg(RadioCfg):
+    """Keys every single-cell environment has: batch, episodes, radio."""
+
+    target: str = Field(alias="_target_")
+    num_envs: int = Field(ge=1)
+    episode_steps: int = Field(ge=1)
 
 
 class RanEnvCfg(CellEnvCfg):
@@ -130,16 +135,14 @@ class DQNCfg(OffPolicyCfg):
 Range = tuple[float, float]
 
 
-class HuangUserEnvCfg(CellEnvCfg):
-    """conf/env/huang_user.yaml (slicectl.envs.huang_env.HuangUserBatchEnv)."""
+class HuangModelCfg(RadioCfg):
+    """conf/model/huang.yaml: one slice of huang2023 (slicectl.envs.huang)."""
 
-    tau: int = Field(ge=1)
-    z_range: Range
-    scenario: Literal["ordinary", "congestion"]
-    action_mode: Literal["absolute", "shares"]
     n_users: int = Field(ge=1, le=1000)
     alpha: float = Field(ge=0)
+    alpha_range: Optional[Range] = None
     resource: float = Field(gt=0)
+    max_se: float = Field(gt=0)
     weight_range: Range
     demand_mbps: Range
     min_rate_mbps: Range
@@ -151,18 +154,68 @@ class HuangUserEnvCfg(CellEnvCfg):
     beta: float = Field(ge=0)
     leak: float = Field(ge=0)
     qos_margin: float = Field(gt=0)
-    discrete: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _ranges(self):
-        for name in ("z_range", "weight_range", "demand_mbps", "min_rate_mbps"):
-            lo, hi = getattr(self, name)
-            if not 0 <= lo <= hi:
+        for name in ("weight_range", "demand_mbps", "min_rate_mbps", "alpha_range"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value[0] <= value[1]:
                 raise ValueError(f"{name} must be [low, high] with 0 <= low <= high")
-        if self.z_range[1] > self.resource:
-            raise ValueError("z_range must stay within [0, resource]")
         if self.demand_mbps[0] <= 0:
             raise ValueError("demand_mbps must be positive")
+        return self
+
+
+class HuangUserEnvCfg(CellEnvCfg, HuangModelCfg):
+    """conf/env/huang_user.yaml (slicectl.envs.huang_env.HuangUserBatchEnv)."""
+
+    tau: int = Field(ge=1)
+    z_range: Range
+    scenario: Literal["ordinary", "congestion"]
+    action_mode: Literal["absolute", "shares"]
+    discrete: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _budget(self):
+        if not 0 <= self.z_range[0] <= self.z_range[1] <= self.resource:
+            raise ValueError("z_range must be [low, high] within [0, resource]")
+        return self
+
+
+class HuangSliceUserCfg(HuangModelCfg):
+    action_mode: Literal["absolute", "shares"]
+    scenario: Literal["ordinary", "congestion"]
+
+
+class HuangSliceEnvCfg(Strict):
+    """conf/env/huang_slice.yaml (slicectl.envs.huang_system.HuangSliceLevelBatchEnv)."""
+
+    target: str = Field(alias="_target_")
+    num_envs: int = Field(ge=1)
+    episode_steps: int = Field(ge=1)
+    tau: int = Field(ge=1)
+    action_mode: Literal["absolute", "shares"]
+    realloc: bool
+    realloc_penalty: float = Field(ge=0)
+    user: HuangSliceUserCfg
+    slices: list[dict[str, Any]] = Field(min_length=1)
+    discrete: ClassVar[bool] = False
+
+    @model_validator(mode="after")
+    def _slices(self):
+        if self.episode_steps % self.tau:
+            raise ValueError(f"episode_steps ({self.episode_steps}) must be a multiple of tau ({self.tau})")
+        base = self.user.model_dump(by_alias=True)
+        for i, override in enumerate(self.slices):
+            try:
+                HuangSliceUserCfg.model_validate({**base, **override})
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                msg = err["msg"].removeprefix("Value error, ")
+                raise ValueError(f"slices[{i}]{'.' + where if where else ''}: {msg}") from None
+            if override.get("resource", self.user.resource) != self.user.resource:
+                raise ValueError(f"slices[{i}].resource: every slice shares the system's R (user.resource)")
         return self
 
 
@@ -192,6 +245,7 @@ class BaselineCfg(Strict):
 ENV_SCHEMAS: dict[str, type[BaseModel]] = {
     "slicectl.envs.ran_env.RanBatchEnv": RanEnvCfg,
     "slicectl.envs.huang_env.HuangUserBatchEnv": HuangUserEnvCfg,
+    "slicectl.envs.huang_system.HuangSliceLevelBatchEnv": HuangSliceEnvCfg,
 }
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     "slicectl.agents.dqn.DQNAgent": DQNCfg,
