@@ -76,6 +76,27 @@ def train(ctx: typer.Context):
     run_job("train", list(ctx.args))
 
 
+STAGES = {"pretrain": ("1", "huang2023 stage I: pretrain one user-level TD3 agent on a slice "
+                             "(= train stage=1)."),
+          "transfer": ("2", "huang2023 stage II: transfer the stage-I agent to every slice and "
+                            "fine-tune; Table II. Needs init_from=<stage-1 run>|latest."),
+          "progressive": ("3", "huang2023 stage III: slice-level agent, simplified then realistic "
+                               "setting; Fig. 4. Needs init_from=<stage-2 run>|latest."),
+          "collaborative": ("4", "huang2023 stage IV: alternate slice- and user-level training; "
+                                 "Table III. Needs init_from=<stage-3 run>|latest.")}
+
+
+def _stage_command(name: str, stage: str, help_text: str) -> None:
+    def command(ctx: typer.Context):
+        run_job("train", [f"stage={stage}", *ctx.args])
+
+    app.command(name=name, context_settings=EXTRA, epilog=_groups_help(), help=help_text)(command)
+
+
+for _name, (_stage, _help) in STAGES.items():
+    _stage_command(_name, _stage, _help)
+
+
 @app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(),
              help="Evaluate a baseline (--baseline random|equal|proportional|oracle) or a "
                   "training run (run_dir=<dir>) on the fixed evaluation seeds.")

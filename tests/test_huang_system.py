@@ -78,3 +78,34 @@ def test_user_in_system_env_sees_its_slice_and_the_others_act():
         np.testing.assert_allclose(obs[:, -1], 0.5)   # its budget, set by the slice policy
         assert trunc.all() == (t == 5)
     np.testing.assert_allclose(env.outer.system.budgets()[0], [10.0, 50.0, 40.0])
+
+
+def test_system_oracle_beats_every_policy_on_every_step():
+    from slicectl.baselines.huang_oracle import SystemOracle
+
+    env = HuangSliceLevelBatchEnv(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
+    twin = HuangSliceLevelBatchEnv(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
+    env.reset([1, 2, 3])
+    oracle, rng = SystemOracle(env), np.random.default_rng(0)
+    R = env.system.resource
+    for _ in range(4):
+        state = env.state_dict()
+        x_star = oracle.allocations(env.system)
+        assert sum(x.sum(axis=1) for x in x_star).max() <= R * (1 + 1e-9)
+        candidates = [[x * 0.9 for x in x_star]]                      # the optimum, scaled down
+        for _ in range(5):                                           # random feasible splits
+            shares = rng.dirichlet(np.ones(15), 3) * R
+            candidates.append(np.split(shares, [5, 8], axis=1))
+        candidates.append(np.split(np.full((3, 15), R / 15), [5, 8], axis=1))  # equal
+        best = None
+        for xs in [x_star, *candidates]:
+            twin.load_state_dict(state)
+            twin.system.set_budgets(np.stack([x.sum(axis=1) for x in xs], axis=1))
+            _, r, _, _ = twin.system.step_allocations(xs)
+            total = r.sum(axis=1)
+            if best is None:
+                best = total
+            else:
+                assert (best >= total - 1e-6).all()
+        env.system.set_budgets(np.stack([x.sum(axis=1) for x in x_star], axis=1))
+        env.system.step_allocations(x_star)

@@ -64,6 +64,9 @@ class TD3Agent:
         self.gen = torch.Generator().manual_seed(seed)
         self.steps = 0
         self.updates = 0
+        # a fresh actor fills the replay with feasible random actions first; a
+        # transferred one (stages II-IV) acts with its own policy from the start
+        self.random_warmup = True
 
     # ------------------------------------------------------------- scaling
     def to_env(self, a: np.ndarray) -> np.ndarray:
@@ -82,7 +85,7 @@ class TD3Agent:
     def act(self, obs: np.ndarray, explore: bool = True) -> np.ndarray:
         a = self.greedy(obs)
         if explore:
-            if self.steps < self.learning_starts and self.sampler is not None:
+            if self.steps < self.learning_starts and self.sampler is not None and self.random_warmup:
                 return self.sampler(obs, self.rng)  # warm-up: feasible random actions
             a = np.clip(a + self.rng.normal(0.0, self.sigma, a.shape), -1.0, 1.0)
             if self.epsilon > 0:

@@ -36,3 +36,63 @@ class HuangUserOracle:
         if self.env.action_mode == "shares":
             return x / np.maximum(x.sum(axis=1, keepdims=True), 1e-12)
         return x
+
+
+class SystemOracle:
+    """Per-step optimum of the whole system (Table III's ``utility / oracle``):
+    every user step, all users' allocations of all slices maximise
+    Σ_i Σ_k (w U − H(1.1 U_min − U)) subject to Σ x ≤ R, x ≥ 0 — the
+    penalised objective with each slice's budget equal to what its users get
+    (so the β term is zero). The slice level's τ-step budgets do not bind it:
+    it is an upper bound, not a hierarchical policy. Solved per cell by
+    scipy's SLSQP from the equal split and from the demand-proportional
+    split; the better optimum is kept.
+
+    As a slice-level policy it installs itself as the env's joint user policy
+    (``HuangSliceLevelBatchEnv.joint_user_policy``) when it acts."""
+
+    def __init__(self, env, seed: int = 0, ftol: float = 1e-9):
+        self.env, self.ftol = env, ftol
+
+    def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
+        self.env.joint_user_policy = self.allocations
+        N, R = self.env.system.n_slices, self.env.system.resource
+        z = np.full((len(obs), N), R / N)
+        return z if self.env.action_mode == "absolute" else z / R
+
+    def allocations(self, system) -> list[np.ndarray]:
+        from scipy.optimize import minimize
+
+        slices, R, B = system.slices, system.resource, system.num_envs
+        sizes = [s.p.n_users for s in slices]
+        cuts = np.cumsum(sizes)[:-1]
+        thetas = [s.core.traffic() for s in slices]
+        n = sum(sizes)
+
+        def neg(flat):  # all cells at once: the objective is separable across them
+            parts = np.split(flat.reshape(B, n), cuts, axis=1)
+            value, grads = 0.0, []
+            for s, x, th in zip(slices, parts, thetas):
+                z = x.sum(axis=1)
+                value += float(s.core.evaluate(x, z, th)["reward"].sum())
+                grads.append(s.core.reward_grad(x, z, th))
+            return -value, -np.concatenate(grads, axis=1).ravel()
+
+        rows = np.kron(np.eye(B), np.ones(n))           # Σ_k x_{b,k} per cell b
+        cons = [{"type": "ineq", "fun": lambda v: R - rows @ v, "jac": lambda v: -rows}]
+        demand = np.concatenate(thetas, axis=1)
+        starts = [np.full((B, n), R / n), R * demand / demand.sum(axis=1, keepdims=True)]
+        best, best_value = None, None
+        for x0 in starts:
+            res = minimize(neg, x0.ravel(), jac=True, method="SLSQP", bounds=[(0.0, R)] * (B * n),
+                           constraints=cons, options={"ftol": self.ftol, "maxiter": 1000})
+            x = np.maximum(res.x.reshape(B, n), 0.0)
+            x *= np.minimum(1.0, R / np.maximum(x.sum(axis=1, keepdims=True), 1e-300))
+            value = sum(s.core.evaluate(p, p.sum(axis=1), th)["reward"]
+                        for s, p, th in zip(slices, np.split(x, cuts, axis=1), thetas))
+            if best is None:
+                best, best_value = x, value
+            else:  # the better start, cell by cell
+                better = value > best_value
+                best[better], best_value = x[better], np.maximum(value, best_value)
+        return np.split(best, cuts, axis=1)

@@ -127,27 +127,53 @@ class HuangSliceCore:
         boost = np.where(self.congestion & (self.t >= p.congestion_step), p.congestion_factor, 1.0)
         return self.mean_demand * np.exp(self.log_dev) * boost[:, None]
 
-    def rates(self, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        """Delivered rate y (Mbit/s) for allocations x (B, K) at demand θ."""
+    def rates(self, x: np.ndarray, theta: np.ndarray, row: int | None = None) -> np.ndarray:
+        """Delivered rate y (Mbit/s) for allocations x (B, K) at demand θ
+        (``row``: x and θ are (1, K) for that batch row only)."""
         p = self.p
-        cap = np.maximum(x, 0.0) * p.unit_hz * self.se / 1e6
-        full_band = p.resource * p.unit_hz * self.se.mean(axis=1, keepdims=True) / 1e6
+        se = self.se if row is None else self.se[row:row + 1]
+        cap = np.maximum(x, 0.0) * p.unit_hz * se / 1e6
+        full_band = p.resource * p.unit_hz * se.mean(axis=1, keepdims=True) / 1e6
         load = theta.sum(axis=1, keepdims=True) / full_band
         eta = 1.0 / (1.0 + p.kappa * np.maximum(load - 1.0, 0.0))
         return eta * theta * -np.expm1(-cap / theta)
 
-    def evaluate(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray) -> dict[str, np.ndarray]:
-        """Utility terms of allocations x (B, K) under slice budget z (B,)."""
+    def evaluate(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray,
+                 row: int | None = None) -> dict[str, np.ndarray]:
+        """Utility terms of allocations x (B, K) under slice budget z (B,);
+        leading axes broadcast: x (G, B, K) with z (G, B) scores G candidates.
+        ``row``: x (1, K), z (1,), θ (1, K) for that batch row only."""
         p = self.p
-        y = self.rates(x, theta)
-        u = alpha_utility(y, self.alpha)
-        qos = leaky_relu(p.qos_margin * self.u_min - u, p.leak)
-        gap = x.sum(axis=1) - z
-        utility = (self.w * u).sum(axis=1)
-        reward = utility - qos.sum(axis=1) - p.beta * gap**2
-        violation = np.maximum(self.u_min - u, 0.0).sum(axis=1)
-        return {"reward": reward, "utility": utility, "qos_penalty": -qos.sum(axis=1),
+        pick = slice(None) if row is None else slice(row, row + 1)
+        w, u_min, alpha = self.w[pick], self.u_min[pick], self.alpha[pick]
+        y = self.rates(x, theta, row)
+        u = alpha_utility(y, alpha)
+        qos = leaky_relu(p.qos_margin * u_min - u, p.leak)
+        gap = x.sum(axis=-1) - z
+        utility = (w * u).sum(axis=-1)
+        reward = utility - qos.sum(axis=-1) - p.beta * gap**2
+        violation = np.maximum(u_min - u, 0.0).sum(axis=-1)
+        return {"reward": reward, "utility": utility, "qos_penalty": -qos.sum(axis=-1),
                 "qos_violation": violation, "alloc_gap": gap, "user_utility": u, "rate": y}
+
+    def reward_grad(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray,
+                    row: int | None = None) -> np.ndarray:
+        """d reward / d x of ``evaluate`` (same shapes as x), for the oracles:
+        (w + H'(1.1 U_min − U)) · U'(y) · y'(x) − 2β (Σx − z)."""
+        p = self.p
+        pick = slice(None) if row is None else slice(row, row + 1)
+        w, u_min, alpha, se = self.w[pick], self.u_min[pick], self.alpha[pick], self.se[pick]
+        y = self.rates(x, theta, row)
+        u = alpha_utility(y, alpha)
+        per_unit = p.unit_hz * se / 1e6
+        full_band = p.resource * per_unit.mean(axis=1, keepdims=True)
+        load = theta.sum(axis=1, keepdims=True) / full_band
+        eta = 1.0 / (1.0 + p.kappa * np.maximum(load - 1.0, 0.0))
+        dy = np.where(x > 0, eta * np.exp(-np.maximum(x, 0.0) * per_unit / theta) * per_unit, 0.0)
+        du = np.where(y > 1e-6, np.maximum(y, 1e-6) ** (-alpha), 0.0)
+        h_slope = np.where(p.qos_margin * u_min - u > 0, 1.0, p.leak)
+        gap = x.sum(axis=-1, keepdims=True) - z[..., None]
+        return (w + h_slope) * du * dy - 2.0 * p.beta * gap
 
     def advance(self) -> None:
         """Move the exogenous traffic one step."""

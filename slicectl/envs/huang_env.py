@@ -31,6 +31,7 @@ from slicectl.envs.huang import HuangSliceCore, HuangSliceParams
 
 class HuangUserBatchEnv:
     metric_names = ("utility", "qos_penalty", "qos_violation", "alloc_gap")
+    objective = "reward"  # the penalised objective of eq. (6): what best.pt keeps
 
     def __init__(self, num_envs: int = 1, episode_steps: int = 30, tau: int = 10,
                  z_range: tuple[float, float] = (10.0, 60.0), scenario: str = "ordinary",

@@ -120,6 +120,7 @@ def equal_user_policy(env: HuangUserBatchEnv) -> UserPolicy:
 
 class HuangSliceLevelBatchEnv:
     metric_names = ("utility", "qos_penalty", "qos_violation", "excess")
+    objective = "reward"
 
     def __init__(self, num_envs: int = 1, episode_steps: int = 30, tau: int = 3,
                  action_mode: str = "absolute", realloc: bool = True, realloc_penalty: float = 1.0,
@@ -244,6 +245,7 @@ class HuangUserInSystemBatchEnv:
         self.inner = self.outer.system.slices[learner]
         self.action_space, self.observation_space = self.inner.action_space, self.inner.observation_space
         self.metric_names = self.inner.metric_names
+        self.objective = "reward"
         self.slice_policy: UserPolicy | None = None  # None: equal budgets R / N
         self.k = 0
 

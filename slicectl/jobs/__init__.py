@@ -1,1 +1,14 @@
-"""One small module per job (floor 6): DictConfig in, run directory out."""
+"""One small module per job (floor 6): DictConfig in, run directory out.
+
+The OmegaConf resolvers the YAML uses are registered here, so that every
+path that composes a config (the CLI's pre-checks, the Hydra task) has them."""
+from omegaconf import OmegaConf
+
+
+def _suffix(name) -> str:
+    return "" if name in (None, "", "None") else f"_{name}"
+
+
+OmegaConf.register_new_resolver("slicectl_suffix", _suffix, replace=True)
+# ${slicectl_div:a,b}: whole-number division, e.g. slice decisions per episode
+OmegaConf.register_new_resolver("slicectl_div", lambda a, b: int(a) // int(b), replace=True)

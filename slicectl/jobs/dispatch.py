@@ -13,6 +13,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from slicectl.jobs import collaborative, progressive, transfer
 from slicectl.jobs import eval as eval_job
 from slicectl.jobs import train as train_job
 from slicectl.jobs.schema import validate
@@ -20,14 +21,8 @@ from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
 from slicectl.runner.rundir import RunDir
 
-JOBS = {"train": train_job.run, "eval": eval_job.run}
-
-
-def _suffix(name) -> str:
-    return "" if name in (None, "", "None") else f"_{name}"
-
-
-OmegaConf.register_new_resolver("slicectl_suffix", _suffix, replace=True)
+JOBS = {"train": train_job.run, "eval": eval_job.run, "transfer": transfer.run,
+        "progressive": progressive.run, "collaborative": collaborative.run}
 
 
 def _sigterm(signum, frame):
@@ -45,7 +40,9 @@ def task(cfg: DictConfig):
             kwargs["resume"] = checkpoint.load(run_dir.checkpoints / "last.pt")
             run_dir.update(status="running", pid=os.getpid())
         else:
-            run_dir.start(cfg.job.name, int(cfg.seed), str(cfg.device))
+            stage = HydraConfig.get().runtime.choices.get("stage")
+            run_dir.start(cfg.job.name, int(cfg.seed), str(cfg.device),
+                          stage=int(stage) if stage and str(stage).isdigit() else None)
         started = True
         signal.signal(signal.SIGTERM, _sigterm)
         result = JOBS[cfg.job.name](cfg, run_dir, **kwargs)

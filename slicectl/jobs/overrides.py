@@ -26,8 +26,8 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
     resume = [o for o in overrides if o.split("=", 1)[0].lstrip("+") == "resume"]
     if resume and job == "train":
         overrides = _resume_overrides(resume[0].split("=", 1)[1], overrides)
-    else:
-        overrides = [f"job={job}", *overrides]
+    elif not (job == "train" and any(o.split("=", 1)[0] == "stage" for o in overrides)):
+        overrides = [f"job={job}", *overrides]  # a stage names its own job
     if check:
         for combo in _combinations(overrides, multirun):
             _check(combo)

@@ -24,7 +24,18 @@ class EvalCfg(Strict):
 
 
 class JobCfg(Strict):
-    name: Literal["train", "eval"]
+    name: Literal["train", "eval", "transfer", "progressive", "collaborative", "pipeline"]
+
+
+class PipelineCfg(Strict):
+    transfer_steps: int = Field(ge=1)
+    simplified_steps: int = Field(ge=1)
+    simplified_penalty: float = Field(ge=0)
+    realistic_steps: int = Field(ge=1)
+    direct_steps: int = Field(ge=0)
+    rounds: int = Field(ge=1)
+    slice_steps: int = Field(ge=1)
+    user_steps: int = Field(ge=1)
 
 
 class RootCfg(Strict):
@@ -38,6 +49,8 @@ class RootCfg(Strict):
     resume: Optional[str]
     run_dir: Optional[str]
     checkpoint: Literal["best", "last"]
+    init_from: Optional[str]
+    pipeline: PipelineCfg
     train: TrainCfg
     eval: EvalCfg
 
@@ -62,6 +75,9 @@ def validate(cfg: dict) -> RootCfg:
     agent = _check_group("agent", cfg["agent"], AGENT_SCHEMAS)
     if cfg.get("baseline") is not None:
         _check(BaselineCfg, cfg["baseline"], ("baseline",))
+    stage_env = "slicectl.envs.huang_system.HuangSliceLevelBatchEnv"
+    if root.job.name in ("transfer", "progressive", "collaborative") and env.target != stage_env:
+        raise UserError(f"job {root.job.name} (huang2023 stages 2-4) needs env=huang_slice")
     if root.job.name == "train" and agent.discrete != env.discrete:
         kind = "discrete" if agent.discrete else "continuous"
         raise UserError(f"agent {agent.target.rsplit('.', 1)[-1]} needs {kind} actions, which "

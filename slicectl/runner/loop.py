@@ -48,6 +48,7 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
     """Train ``agent`` on ``env``; returns the per-seed results of the final
     evaluation (empty if a resumed run had no step left)."""
     writer = MetricsWriter(run.metrics_path, metric_columns(env))
+    objective = getattr(env, "objective", "utility")  # what best.pt maximises
     if resume is None:
         c = {"env_steps": 0, "episode": 0, "next_eval": budget.eval_every, "best": -np.inf,
              "sums": {}, "n": 0, "loss_sum": 0.0, "loss_n": 0, "wall_s": 0.0, "last_eval": {}}
@@ -89,8 +90,8 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
                 _log(writer, c, "eval", row, t0)
                 c["last_eval"] = row
                 c["next_eval"] += budget.eval_every
-                if row["utility"] > c["best"]:
-                    c["best"] = row["utility"]
+                if row[objective] > c["best"]:
+                    c["best"] = row[objective]
                     checkpoint.save(run.checkpoints / "best.pt", {"agent": agent.state_dict()})
                 logged = True
             if logged:
