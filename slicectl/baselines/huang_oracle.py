@@ -51,8 +51,8 @@ class SystemOracle:
     As a slice-level policy it installs itself as the env's joint user policy
     (``HuangSliceLevelBatchEnv.joint_user_policy``) when it acts."""
 
-    def __init__(self, env, seed: int = 0, ftol: float = 1e-9):
-        self.env, self.ftol = env, ftol
+    def __init__(self, env, seed: int = 0, ftol: float = 1e-9, chunk: int = 8):
+        self.env, self.ftol, self.chunk = env, ftol, chunk
 
     def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
         self.env.joint_user_policy = self.allocations
@@ -61,38 +61,49 @@ class SystemOracle:
         return z if self.env.action_mode == "absolute" else z / R
 
     def allocations(self, system) -> list[np.ndarray]:
+        """The optimal x of every slice, (B, K_i) each, for the current step."""
+        sizes = [s.p.n_users for s in system.slices]
+        x = np.concatenate([self._solve(system, rows)
+                            for rows in np.array_split(np.arange(system.num_envs),
+                                                       max(1, system.num_envs // self.chunk))])
+        return np.split(x, np.cumsum(sizes)[:-1], axis=1)
+
+    def _solve(self, system, rows: np.ndarray) -> np.ndarray:
+        """SLSQP over a few cells at once (the objective is separable across
+        cells; chunks keep SLSQP's dense linear algebra small)."""
         from scipy.optimize import minimize
 
-        slices, R, B = system.slices, system.resource, system.num_envs
+        slices, R, B = system.slices, system.resource, len(rows)
         sizes = [s.p.n_users for s in slices]
         cuts = np.cumsum(sizes)[:-1]
-        thetas = [s.core.traffic() for s in slices]
+        thetas = [s.core.traffic()[rows] for s in slices]
         n = sum(sizes)
 
-        def neg(flat):  # all cells at once: the objective is separable across them
-            parts = np.split(flat.reshape(B, n), cuts, axis=1)
+        def split(flat):
+            return np.split(flat.reshape(B, n), cuts, axis=1)
+
+        def neg(flat):
             value, grads = 0.0, []
-            for s, x, th in zip(slices, parts, thetas):
+            for s, x, th in zip(slices, split(flat), thetas):
                 z = x.sum(axis=1)
-                value += float(s.core.evaluate(x, z, th)["reward"].sum())
-                grads.append(s.core.reward_grad(x, z, th))
+                value += float(s.core.evaluate(x, z, th, rows)["reward"].sum())
+                grads.append(s.core.reward_grad(x, z, th, rows))
             return -value, -np.concatenate(grads, axis=1).ravel()
 
-        rows = np.kron(np.eye(B), np.ones(n))           # Σ_k x_{b,k} per cell b
-        cons = [{"type": "ineq", "fun": lambda v: R - rows @ v, "jac": lambda v: -rows}]
+        block = np.kron(np.eye(B), np.ones(n))           # Σ_k x_{b,k} per cell b
+        cons = [{"type": "ineq", "fun": lambda v: R - block @ v, "jac": lambda v: -block}]
         demand = np.concatenate(thetas, axis=1)
-        starts = [np.full((B, n), R / n), R * demand / demand.sum(axis=1, keepdims=True)]
         best, best_value = None, None
-        for x0 in starts:
+        for x0 in (np.full((B, n), R / n), R * demand / demand.sum(axis=1, keepdims=True)):
             res = minimize(neg, x0.ravel(), jac=True, method="SLSQP", bounds=[(0.0, R)] * (B * n),
                            constraints=cons, options={"ftol": self.ftol, "maxiter": 1000})
             x = np.maximum(res.x.reshape(B, n), 0.0)
             x *= np.minimum(1.0, R / np.maximum(x.sum(axis=1, keepdims=True), 1e-300))
-            value = sum(s.core.evaluate(p, p.sum(axis=1), th)["reward"]
-                        for s, p, th in zip(slices, np.split(x, cuts, axis=1), thetas))
+            value = sum(s.core.evaluate(p, p.sum(axis=1), th, rows)["reward"]
+                        for s, p, th in zip(slices, split(x.ravel()), thetas))
             if best is None:
                 best, best_value = x, value
             else:  # the better start, cell by cell
                 better = value > best_value
                 best[better], best_value = x[better], np.maximum(value, best_value)
-        return np.split(best, cuts, axis=1)
+        return best

@@ -127,11 +127,11 @@ class HuangSliceCore:
         boost = np.where(self.congestion & (self.t >= p.congestion_step), p.congestion_factor, 1.0)
         return self.mean_demand * np.exp(self.log_dev) * boost[:, None]
 
-    def rates(self, x: np.ndarray, theta: np.ndarray, row: int | None = None) -> np.ndarray:
+    def rates(self, x: np.ndarray, theta: np.ndarray, rows=None) -> np.ndarray:
         """Delivered rate y (Mbit/s) for allocations x (B, K) at demand θ
-        (``row``: x and θ are (1, K) for that batch row only)."""
+        (``rows``: x and θ hold only these batch rows)."""
         p = self.p
-        se = self.se if row is None else self.se[row:row + 1]
+        se = self.se if rows is None else self.se[rows]
         cap = np.maximum(x, 0.0) * p.unit_hz * se / 1e6
         full_band = p.resource * p.unit_hz * se.mean(axis=1, keepdims=True) / 1e6
         load = theta.sum(axis=1, keepdims=True) / full_band
@@ -139,14 +139,14 @@ class HuangSliceCore:
         return eta * theta * -np.expm1(-cap / theta)
 
     def evaluate(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray,
-                 row: int | None = None) -> dict[str, np.ndarray]:
+                 rows=None) -> dict[str, np.ndarray]:
         """Utility terms of allocations x (B, K) under slice budget z (B,);
         leading axes broadcast: x (G, B, K) with z (G, B) scores G candidates.
-        ``row``: x (1, K), z (1,), θ (1, K) for that batch row only."""
+        ``rows``: x, z and θ hold only these batch rows."""
         p = self.p
-        pick = slice(None) if row is None else slice(row, row + 1)
+        pick = slice(None) if rows is None else rows
         w, u_min, alpha = self.w[pick], self.u_min[pick], self.alpha[pick]
-        y = self.rates(x, theta, row)
+        y = self.rates(x, theta, rows)
         u = alpha_utility(y, alpha)
         qos = leaky_relu(p.qos_margin * u_min - u, p.leak)
         gap = x.sum(axis=-1) - z
@@ -157,13 +157,13 @@ class HuangSliceCore:
                 "qos_violation": violation, "alloc_gap": gap, "user_utility": u, "rate": y}
 
     def reward_grad(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray,
-                    row: int | None = None) -> np.ndarray:
+                    rows=None) -> np.ndarray:
         """d reward / d x of ``evaluate`` (same shapes as x), for the oracles:
         (w + H'(1.1 U_min − U)) · U'(y) · y'(x) − 2β (Σx − z)."""
         p = self.p
-        pick = slice(None) if row is None else slice(row, row + 1)
+        pick = slice(None) if rows is None else rows
         w, u_min, alpha, se = self.w[pick], self.u_min[pick], self.alpha[pick], self.se[pick]
-        y = self.rates(x, theta, row)
+        y = self.rates(x, theta, rows)
         u = alpha_utility(y, alpha)
         per_unit = p.unit_hz * se / 1e6
         full_band = p.resource * per_unit.mean(axis=1, keepdims=True)

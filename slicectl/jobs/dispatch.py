@@ -13,7 +13,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from slicectl.jobs import collaborative, progressive, transfer
+from slicectl.jobs import collaborative, pipeline, progressive, transfer
 from slicectl.jobs import eval as eval_job
 from slicectl.jobs import train as train_job
 from slicectl.jobs.schema import validate
@@ -22,7 +22,7 @@ from slicectl.runner.errors import UserError
 from slicectl.runner.rundir import RunDir
 
 JOBS = {"train": train_job.run, "eval": eval_job.run, "transfer": transfer.run,
-        "progressive": progressive.run, "collaborative": collaborative.run}
+        "progressive": progressive.run, "collaborative": collaborative.run, "pipeline": pipeline.run}
 
 
 def _sigterm(signum, frame):
@@ -35,9 +35,11 @@ def task(cfg: DictConfig):
     try:
         validate(OmegaConf.to_container(cfg, resolve=True))
         kwargs = {}
-        if cfg.job.name == "train" and cfg.resume is not None:
-            # load before touching the run: a bad checkpoint leaves it as it was
-            kwargs["resume"] = checkpoint.load(run_dir.checkpoints / "last.pt")
+        if cfg.resume is not None:
+            if cfg.job.name == "train":
+                # load before touching the run: a bad checkpoint leaves it as it was
+                kwargs["resume"] = checkpoint.load(run_dir.checkpoints / "last.pt")
+            # multi-phase jobs resume phase by phase (slicectl.runner.phases)
             run_dir.update(status="running", pid=os.getpid())
         else:
             stage = HydraConfig.get().runtime.choices.get("stage")

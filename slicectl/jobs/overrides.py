@@ -56,11 +56,12 @@ def _resume_overrides(target: str, overrides: list[str]) -> list[str]:
     status = RunDir(path).manifest().get("status")
     if status == "completed":
         raise UserError(f"resume: run {target} already completed")
-    if not (path / "checkpoints" / "last.pt").is_file():
-        raise UserError(f"resume: {target} has no checkpoints/last.pt to resume from")
-    from slicectl.runner import checkpoint
+    if RunDir(path).manifest().get("job") == "train":
+        if not (path / "checkpoints" / "last.pt").is_file():
+            raise UserError(f"resume: {target} has no checkpoints/last.pt to resume from")
+        from slicectl.runner import checkpoint
 
-    checkpoint.load(path / "checkpoints" / "last.pt")  # refuse a bad one before Hydra writes
+        checkpoint.load(path / "checkpoints" / "last.pt")  # refuse a bad one before Hydra writes
     saved = path / ".hydra" / "overrides.yaml"
     if not saved.is_file():
         raise UserError(f"resume: {target} has no .hydra/overrides.yaml")
