@@ -33,7 +33,7 @@ def resolve_init(cfg: DictConfig, stage: int, outputs: Path = Path("outputs")) -
         raise UserError(f"stage {stage} starts from a stage-{want} run: set init_from=<run dir> "
                         "or init_from=latest")
     if str(cfg.init_from) != "latest":
-        run = RunDir(Path(str(cfg.init_from)).expanduser())
+        run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
         if not run.path.is_dir():
             raise UserError(f"init_from: run directory not found: {cfg.init_from}")
         m = run.manifest()
@@ -46,7 +46,7 @@ def resolve_init(cfg: DictConfig, stage: int, outputs: Path = Path("outputs")) -
         return run
     found = []
     for path in outputs.glob("**/manifest.json"):
-        run = RunDir(path.parent)
+        run = RunDir(path.parent.resolve())
         try:
             m = run.manifest()
         except UserError:
