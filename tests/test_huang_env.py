@@ -1,6 +1,7 @@
 """huang2023's user-level slice: eq. (7), feasibility, Gymnasium, model shape."""
 import gymnasium as gym
 import numpy as np
+import pytest
 from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,10 +71,11 @@ def test_shares_mode_meets_the_budget_exactly():
     np.testing.assert_allclose(info["alloc_gap"], 0.0, atol=1e-9)
 
 
-def test_oracle_beats_every_policy_on_every_step():
+@pytest.mark.parametrize("mode", ["absolute", "shares"])
+def test_oracle_beats_every_policy_on_every_step(mode):
     from slicectl.baselines.huang_oracle import HuangUserOracle
 
-    env = HuangUserBatchEnv(num_envs=4)
+    env = HuangUserBatchEnv(num_envs=4, action_mode=mode)
     obs = env.reset([1, 2, 3, 4])
     oracle = HuangUserOracle(env)
     rng = np.random.default_rng(0)
@@ -81,7 +83,9 @@ def test_oracle_beats_every_policy_on_every_step():
         core, theta = env.core, env.core.traffic()
         best = core.evaluate(oracle.allocations(), env.z, theta)["reward"]
         equal = np.repeat(env.z[:, None] / 5, 5, axis=1)
-        rivals = [equal, *(env.sampler(obs, rng) for _ in range(50)), rng.uniform(0, 20, (4, 5))]
+        rivals = [equal, *(env.allocations(env.sampler(obs, rng)) for _ in range(50))]
+        if mode == "absolute":  # any allocation; in shares mode every x sums to z
+            rivals.append(rng.uniform(0, 20, (4, 5)))
         for x in rivals:
             assert (best >= core.evaluate(x, env.z, theta)["reward"] - 1e-6).all()
         obs, *_ = env.step(oracle.act(obs))

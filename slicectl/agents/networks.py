@@ -86,6 +86,16 @@ class CriticEnsemble(nn.Module):
                 x = torch.relu(x)
         return x.squeeze(-1)
 
+    def first(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """Q_1(s, a) alone, (B,): what the actor maximises, without the
+        other members' work."""
+        x = torch.cat([obs, action], dim=-1)
+        for i, layer in enumerate(self.layers):
+            x = torch.addmm(layer.bias[0], x, layer.weight[0])
+            if i < len(self.layers) - 1:
+                x = torch.relu(x)
+        return x.squeeze(-1)
+
 
 class Actor(nn.Module):
     """Deterministic policy with tanh outputs in [-1, 1]."""

@@ -55,6 +55,7 @@ class TD3Agent:
         self.critic_target = CriticEnsemble(n_critics, obs_dim, action_dim, hidden).to(self.device)
         self.actor_target.load_state_dict(self.actor.state_dict())
         self.critic_target.load_state_dict(self.critic.state_dict())
+        self._actor_params = list(self.actor.parameters())
         self._online = [*self.actor.parameters(), *self.critic.parameters()]
         self._target = [*self.actor_target.parameters(), *self.critic_target.parameters()]
         self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=actor_lr, fused=True)
@@ -122,10 +123,12 @@ class TD3Agent:
         self.updates += 1
         stats = {"loss": critic_loss.item()}
         if self.updates % self.policy_delay == 0:
-            # Q_1 only: the first member of the ensemble
-            actor_loss = -self.critic(obs, self.actor(obs))[0].mean()
-            self.actor_opt.zero_grad(set_to_none=True)
-            actor_loss.backward()
+            # Q_1 only, and gradients for the actor only: the critic's weight
+            # gradients would be computed and thrown away
+            actor_loss = -self.critic.first(obs, self.actor(obs)).mean()
+            grads = torch.autograd.grad(actor_loss, self._actor_params)
+            for p, g in zip(self._actor_params, grads):
+                p.grad = g
             self.actor_opt.step()
             with torch.no_grad():
                 torch._foreach_lerp_(self._target, self._online, self.tau)

@@ -1,11 +1,11 @@
-"""Per-step optimum of huang2023's user-level objective (eq. 6) with scipy.
+"""Per-step optima of huang2023's objectives with scipy (analytic gradients
+from ``HuangSliceCore.reward_grad``).
 
 Traffic is exogenous, so the best allocation of each step is also the episode
-optimum. The objective is separable across batch rows and concave in x
+optimum. The objectives are separable across batch rows and concave in x
 (α-fair utility of a concave rate, minus a convex penalty of it, minus a
-quadratic), so L-BFGS-B over all rows at once, from the equal split, reaches
-the optimum up to the tolerance ``ftol`` (its kinks — the leaky ReLU — are
-where a smooth method may stop early; ``ftol`` bounds what that can cost)."""
+quadratic); their kinks (the leaky ReLU) are where a smooth method may stop
+early, and ``ftol`` bounds what that can cost."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,6 +13,11 @@ from scipy.optimize import minimize
 
 
 class HuangUserOracle:
+    """One slice (user level). ``action_mode=absolute``: eq. (6) over x ∈ [0, R]^K
+    with L-BFGS-B (the β penalty trades Σx against z, as the agents may).
+    ``action_mode=shares``: the agents' x always sums to z, so the oracle
+    maximises under Σx = z too (SLSQP)."""
+
     def __init__(self, env, seed: int = 0, ftol: float = 1e-10):
         self.env = env
         self.ftol = ftol
@@ -23,13 +28,22 @@ class HuangUserOracle:
         theta, z = core.traffic(), env.z
         B, K = theta.shape
 
-        def neg_reward(flat: np.ndarray) -> float:
-            return -float(core.evaluate(flat.reshape(B, K), z, theta)["reward"].sum())
+        def neg(flat: np.ndarray):
+            x = flat.reshape(B, K)
+            value = float(core.evaluate(x, z, theta)["reward"].sum())
+            return -value, -core.reward_grad(x, z, theta).ravel()
 
         x0 = np.repeat(z[:, None] / K, K, axis=1).ravel()
-        res = minimize(neg_reward, x0, method="L-BFGS-B", bounds=[(0.0, env.p.resource)] * (B * K),
-                       options={"ftol": self.ftol, "maxiter": 2000})
-        return res.x.reshape(B, K)
+        bounds = [(0.0, env.p.resource)] * (B * K)
+        if env.action_mode == "absolute":
+            res = minimize(neg, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+                           options={"ftol": self.ftol, "maxiter": 2000})
+            return res.x.reshape(B, K)
+        block = np.kron(np.eye(B), np.ones(K))
+        cons = [{"type": "eq", "fun": lambda v: block @ v - z, "jac": lambda v: block}]
+        res = minimize(neg, x0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
+                       options={"ftol": self.ftol, "maxiter": 1000})
+        return np.maximum(res.x.reshape(B, K), 0.0)
 
     def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
         x = self.allocations()

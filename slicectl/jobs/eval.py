@@ -34,6 +34,14 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         run_dir.update(init_from=str(src.path))
     else:
         env = make_env(cfg.env, len(seeds))
+        if hasattr(env, "set_user_policies"):  # huang2023's slice level
+            from slicectl.jobs import huang_stages as hs
+
+            users = hs.user_agents_run(cfg)
+            if users is not None:
+                agents = hs.load_user_agents(users, cfg.env, int(cfg.seed), str(cfg.device))[0]
+                env.set_user_policies([hs.greedy(a) for a in agents])
+                run_dir.update(init_from=str(users.path))
         policy = make_baseline(baseline, env, int(cfg.seed))
         name = baseline._target_.rsplit(".", 1)[-1].replace("Policy", "").lower()
     res = evaluate(policy, env, seeds, int(cfg.eval.steps))

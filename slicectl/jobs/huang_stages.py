@@ -65,6 +65,23 @@ def resolve_init(cfg: DictConfig, stage: int, outputs: Path = Path("outputs")) -
                     f"config under {outputs}/{why}")
 
 
+def user_agents_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir | None:
+    """For `eval` on the slice level: the run whose user-level agents drive
+    the slices (``init_from``: a stage 2-4 run, or latest); None: equal split."""
+    if cfg.init_from is None:
+        return None
+    if str(cfg.init_from) != "latest":
+        run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
+        if not (run.checkpoints / "user_agents.pt").is_file():
+            raise UserError(f"init_from: {run.path} has no user-level agents (a stage 2-4 run has)")
+        return run
+    found = sorted(((str(RunDir(p.parents[1]).manifest().get("end_time")), p.parents[1])
+                    for p in outputs.glob("**/checkpoints/user_agents.pt")), reverse=True)
+    if not found:
+        raise UserError(f"init_from=latest: no run with user-level agents under {outputs}/")
+    return RunDir(found[0][1].resolve())
+
+
 def check_compatible(cfg: DictConfig, run: RunDir, stage: int) -> None:
     """Refuse a source whose networks would not mean the same thing here."""
     src_cfg = OmegaConf.load(run.path / ".hydra" / "config.yaml")

@@ -17,7 +17,7 @@ from slicectl.baselines.admm import AdmmPolicy
 from slicectl.baselines.huang_oracle import SystemOracle
 from slicectl.baselines.simple import RandomPolicy
 from slicectl.jobs import huang_stages as hs
-from slicectl.jobs.build import eval_seeds, make_env
+from slicectl.jobs.build import make_env
 from slicectl.runner.evaluate import evaluate, mean_ci
 
 ROWS = (("random", None), ("ADMM", None), ("H-DDPG", "direct_ddpg"), ("H-TD3", "direct"),
@@ -26,7 +26,8 @@ ROWS = (("random", None), ("ADMM", None), ("H-DDPG", "direct_ddpg"), ("H-TD3", "
 
 def table_iii(cfg: DictConfig, pre_users: list, post_users: list, slice_agents: dict,
               seed: int) -> dict:
-    seeds, steps = eval_seeds(cfg), int(cfg.eval.steps)
+    base = int(cfg.eval.seed_base)
+    seeds, steps = [base + i for i in range(int(cfg.pipeline.table_seeds))], int(cfg.eval.steps)
     out: dict = {}
     for scenario in ("ordinary", "congestion"):
         env = make_env(OmegaConf.merge(cfg.env, {"user": {"scenario": scenario}}), len(seeds))

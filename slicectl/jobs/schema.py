@@ -20,7 +20,7 @@ class EvalCfg(Strict):
     n_seeds: int = Field(ge=2, le=10_000)
     seed_base: int = Field(ge=0)
     steps: int = Field(ge=1)
-    compare: list[Literal["random", "equal", "proportional", "oracle", "user_oracle"]]
+    compare: list[Literal["random", "equal", "proportional", "oracle", "admm"]]
 
 
 class JobCfg(Strict):
@@ -36,6 +36,7 @@ class PipelineCfg(Strict):
     rounds: int = Field(ge=1)
     slice_steps: int = Field(ge=1)
     user_steps: int = Field(ge=1)
+    table_seeds: int = Field(ge=2, le=100_000)
 
 
 class RootCfg(Strict):

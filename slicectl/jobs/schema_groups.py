@@ -238,6 +238,10 @@ class BaselineCfg(Strict):
     search: Optional[Literal["exhaustive", "coarse"]] = None
     coarse_units: Optional[int] = Field(default=None, ge=1)
     ftol: Optional[float] = Field(default=None, gt=0)
+    rho: Optional[float] = Field(default=None, gt=0)
+    tol: Optional[float] = Field(default=None, gt=0)
+    grid_points: Optional[int] = Field(default=None, ge=3)
+    max_iter: Optional[int] = Field(default=None, ge=1)
 
 
 

@@ -1,0 +1,22 @@
+"""`--baseline oracle` on any environment: the oracle that knows its model."""
+from __future__ import annotations
+
+
+def oracle(env, seed: int = 0, search: str = "coarse", coarse_units: int = 5,
+           ftol: float | None = None):
+    """The RAN's clairvoyant split search, huang2023's per-step optimum of
+    one slice (user level) or of the whole system (slice level)."""
+    from slicectl.envs.huang_env import HuangUserBatchEnv
+    from slicectl.envs.huang_system import HuangSliceLevelBatchEnv
+
+    if isinstance(env, HuangSliceLevelBatchEnv):
+        from slicectl.baselines.huang_oracle import SystemOracle
+
+        return SystemOracle(env, seed, **({"ftol": ftol} if ftol else {}))
+    if isinstance(env, HuangUserBatchEnv):
+        from slicectl.baselines.huang_oracle import HuangUserOracle
+
+        return HuangUserOracle(env, seed, **({"ftol": ftol} if ftol else {}))
+    from slicectl.baselines.oracle import OraclePolicy
+
+    return OraclePolicy(env, seed, search=search, coarse_units=coarse_units)
