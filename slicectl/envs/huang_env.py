@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+
+from slicectl.envs.gym_view import SingleCellEnv
 
 from slicectl.envs.huang import HuangSliceCore, HuangSliceParams
 
@@ -127,21 +128,8 @@ class HuangUserBatchEnv:
         self.episode_t = int(s["episode_t"])
 
 
-class HuangUserEnv(gym.Env):
+class HuangUserEnv(SingleCellEnv):
     """Gymnasium view of one slice (see the module docstring)."""
 
-    metadata = {"render_modes": []}
-
     def __init__(self, **kwargs: Any):
-        self.batch = HuangUserBatchEnv(**{**kwargs, "num_envs": 1})
-        self.action_space = self.batch.action_space
-        self.observation_space = self.batch.observation_space
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        obs = self.batch.reset([int(self.np_random.integers(0, 2**31 - 1))])
-        return obs[0], {}
-
-    def step(self, action):
-        obs, reward, truncated, info = self.batch.step(np.asarray(action)[None])
-        return obs[0], float(reward[0]), False, bool(truncated[0]), {k: v[0] for k, v in info.items()}
+        super().__init__(HuangUserBatchEnv(**{**kwargs, "num_envs": 1}))

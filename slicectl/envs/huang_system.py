@@ -37,9 +37,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+
+from slicectl.envs.gym_view import SingleCellEnv
 
 from slicectl.envs.huang_env import HuangUserBatchEnv
 
@@ -285,21 +286,8 @@ class HuangUserInSystemBatchEnv:
             setattr(self.outer, "_sums" if k == "sums" else k, v)
 
 
-class HuangSliceLevelEnv(gym.Env):
+class HuangSliceLevelEnv(SingleCellEnv):
     """Gymnasium view of one cell's slice level (see the module docstring)."""
 
-    metadata = {"render_modes": []}
-
     def __init__(self, **kwargs: Any):
-        self.batch = HuangSliceLevelBatchEnv(**{**kwargs, "num_envs": 1})
-        self.action_space = self.batch.action_space
-        self.observation_space = self.batch.observation_space
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        obs = self.batch.reset([int(self.np_random.integers(0, 2**31 - 1))])
-        return obs[0], {}
-
-    def step(self, action):
-        obs, reward, truncated, info = self.batch.step(np.asarray(action)[None])
-        return obs[0], float(reward[0]), False, bool(truncated[0]), {k: v[0] for k, v in info.items()}
+        super().__init__(HuangSliceLevelBatchEnv(**{**kwargs, "num_envs": 1}))

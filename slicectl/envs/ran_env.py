@@ -32,9 +32,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+
+from slicectl.envs.gym_view import SingleCellEnv
 
 from slicectl.envs.actions import shares_to_units, split_table
 from slicectl.envs.core import RanCore, RanParams, SliceSpec
@@ -165,26 +166,10 @@ def default_kwargs() -> dict:
     return cfg
 
 
-class RanSlicingEnv(gym.Env):
+class RanSlicingEnv(SingleCellEnv):
     """Gymnasium view of one cell (see the module docstring). Keyword
     arguments override conf/env/ran.yaml: ``gym.make("slicectl/RanSlicing-v0",
     action_mode="continuous")``."""
 
-    metadata = {"render_modes": []}
-
     def __init__(self, **overrides: Any):
-        kwargs = {**default_kwargs(), **overrides, "num_envs": 1}
-        self.batch = RanBatchEnv(**kwargs)
-        self.action_space = self.batch.action_space
-        self.observation_space = self.batch.observation_space
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None):
-        super().reset(seed=seed)
-        episode_seed = int(self.np_random.integers(0, 2**31 - 1))
-        obs = self.batch.reset([episode_seed])
-        return obs[0], {}
-
-    def step(self, action):
-        obs, reward, truncated, info = self.batch.step(np.asarray([action]))
-        info = {k: v[0] for k, v in info.items()}
-        return obs[0], float(reward[0]), False, bool(truncated[0]), info
+        super().__init__(RanBatchEnv(**{**default_kwargs(), **overrides, "num_envs": 1}))
