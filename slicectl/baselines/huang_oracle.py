@@ -1,5 +1,6 @@
-"""Per-step optima of huang2023's objectives with scipy (analytic gradients
-from ``HuangSliceCore.reward_grad``).
+"""Per-step optima of huang2023's objectives with scipy: L-BFGS-B with the
+analytic gradient ``HuangSliceCore.reward_grad``, or the KKT water filling
+of ``water_fill`` where the budget is an equality.
 
 Traffic is exogenous, so the best allocation of each step is also the episode
 optimum. The objectives are separable across batch rows and concave in x
@@ -11,12 +12,63 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
+from slicectl.envs.huang import marginal_gain
+
+
+def water_fill(terms: dict[str, np.ndarray], total: np.ndarray, leak: float,
+               margin: float) -> np.ndarray:
+    """max Σ_k g_k(x_k) s.t. Σ_k x_k = total, x ≥ 0, per row, for the concave
+    user objectives g_k of ``marginal_gain`` (arrays (B, n) in ``terms``).
+
+    KKT: every user's marginal gain equals one price λ per row, or x_k = 0
+    where its gain at 0 is below λ. Both levels are monotone scalar roots:
+    x_k(λ) solves g'_k(x) = λ, and λ solves Σ_k x_k(λ) = total; scipy's
+    vectorised bracketing root finder (``elementwise.find_root``,
+    Chandrupatla) does both. At a jump of g'_k (the QoS kink) it converges to
+    the jump, which is where the KKT conditions hold."""
+    from scipy.optimize.elementwise import find_root
+
+    B, n = terms["w"].shape
+    total = np.asarray(total, dtype=np.float64).reshape(B)
+
+    def gain(x, *arrays):
+        return marginal_gain(x, *arrays, leak=leak, margin=margin)
+
+    keys = ("w", "u_min", "alpha", "per_unit", "theta", "eta")
+
+    def allocation(lam, rows):  # x (m, n) at prices lam (m,) of rows (m,)
+        rows = rows.astype(np.int64)
+        args = tuple(terms[k][rows] for k in keys)
+        lam2 = np.broadcast_to(lam[:, None], (len(rows), n))
+        hi = np.broadcast_to(total[rows][:, None], (len(rows), n))
+        at0, athi = gain(np.zeros_like(hi), *args), gain(hi, *args)
+        inner = (at0 > lam2) & (athi < lam2)
+        x = np.where(athi >= lam2, hi, 0.0)
+        if inner.any():
+            sub = tuple(a[inner] for a in args)
+            res = find_root(lambda v, l, *a: gain(v, *a) - l, (np.zeros(inner.sum()), hi[inner]),
+                            args=(lam2[inner], *sub))
+            x[inner] = res.x
+        return x
+
+    rows = np.arange(B, dtype=np.float64)
+    lo = np.full(B, 1e-12)
+    # a price at which every user wants less than total / (1000 n): Σ x < total
+    small = np.broadcast_to((total / (1000.0 * n))[:, None], (B, n))
+    hi = gain(small, *(terms[k] for k in keys)).max(axis=1)
+    spare = allocation(lo, rows).sum(axis=1) <= total   # even at price ~0 the users want less
+    res = find_root(lambda lam, r: allocation(lam, r).sum(axis=1) - total[r.astype(np.int64)],
+                    (lo, hi), args=(rows,))
+    lam = np.where(spare, lo, res.x)
+    x = allocation(lam, rows)
+    return x * np.minimum(1.0, total / np.maximum(x.sum(axis=1), 1e-300))[:, None]
+
 
 class HuangUserOracle:
     """One slice (user level). ``action_mode=absolute``: eq. (6) over x ∈ [0, R]^K
     with L-BFGS-B (the β penalty trades Σx against z, as the agents may).
     ``action_mode=shares``: the agents' x always sums to z, so the oracle
-    maximises under Σx = z too (SLSQP)."""
+    maximises under Σx = z too (``water_fill``; the β term is then zero)."""
 
     def __init__(self, env, seed: int = 0, ftol: float = 1e-10):
         self.env = env
@@ -39,11 +91,7 @@ class HuangUserOracle:
             res = minimize(neg, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                            options={"ftol": self.ftol, "maxiter": 2000})
             return res.x.reshape(B, K)
-        block = np.kron(np.eye(B), np.ones(K))
-        cons = [{"type": "eq", "fun": lambda v: block @ v - z, "jac": lambda v: block}]
-        res = minimize(neg, x0, jac=True, method="SLSQP", bounds=bounds, constraints=cons,
-                       options={"ftol": self.ftol, "maxiter": 1000})
-        return np.maximum(res.x.reshape(B, K), 0.0)
+        return water_fill(core.user_terms(theta), z, env.p.leak, env.p.qos_margin)
 
     def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
         x = self.allocations()
@@ -58,15 +106,14 @@ class SystemOracle:
     Σ_i Σ_k (w U − H(1.1 U_min − U)) subject to Σ x ≤ R, x ≥ 0 — the
     penalised objective with each slice's budget equal to what its users get
     (so the β term is zero). The slice level's τ-step budgets do not bind it:
-    it is an upper bound, not a hierarchical policy. Solved per cell by
-    scipy's SLSQP from the equal split and from the demand-proportional
-    split; the better optimum is kept.
+    it is an upper bound, not a hierarchical policy. Solved by ``water_fill``
+    (every gain is positive, so the optimum uses all of R).
 
     As a slice-level policy it installs itself as the env's joint user policy
     (``HuangSliceLevelBatchEnv.joint_user_policy``) when it acts."""
 
-    def __init__(self, env, seed: int = 0, ftol: float = 1e-9, chunk: int = 8):
-        self.env, self.ftol, self.chunk = env, ftol, chunk
+    def __init__(self, env, seed: int = 0):
+        self.env = env
 
     def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
         self.env.joint_user_policy = self.allocations
@@ -76,48 +123,11 @@ class SystemOracle:
 
     def allocations(self, system) -> list[np.ndarray]:
         """The optimal x of every slice, (B, K_i) each, for the current step."""
-        sizes = [s.p.n_users for s in system.slices]
-        x = np.concatenate([self._solve(system, rows)
-                            for rows in np.array_split(np.arange(system.num_envs),
-                                                       max(1, system.num_envs // self.chunk))])
-        return np.split(x, np.cumsum(sizes)[:-1], axis=1)
-
-    def _solve(self, system, rows: np.ndarray) -> np.ndarray:
-        """SLSQP over a few cells at once (the objective is separable across
-        cells; chunks keep SLSQP's dense linear algebra small)."""
-        from scipy.optimize import minimize
-
-        slices, R, B = system.slices, system.resource, len(rows)
-        sizes = [s.p.n_users for s in slices]
-        cuts = np.cumsum(sizes)[:-1]
-        thetas = [s.core.traffic()[rows] for s in slices]
-        n = sum(sizes)
-
-        def split(flat):
-            return np.split(flat.reshape(B, n), cuts, axis=1)
-
-        def neg(flat):
-            value, grads = 0.0, []
-            for s, x, th in zip(slices, split(flat), thetas):
-                z = x.sum(axis=1)
-                value += float(s.core.evaluate(x, z, th, rows)["reward"].sum())
-                grads.append(s.core.reward_grad(x, z, th, rows))
-            return -value, -np.concatenate(grads, axis=1).ravel()
-
-        block = np.kron(np.eye(B), np.ones(n))           # Σ_k x_{b,k} per cell b
-        cons = [{"type": "ineq", "fun": lambda v: R - block @ v, "jac": lambda v: -block}]
-        demand = np.concatenate(thetas, axis=1)
-        best, best_value = None, None
-        for x0 in (np.full((B, n), R / n), R * demand / demand.sum(axis=1, keepdims=True)):
-            res = minimize(neg, x0.ravel(), jac=True, method="SLSQP", bounds=[(0.0, R)] * (B * n),
-                           constraints=cons, options={"ftol": self.ftol, "maxiter": 1000})
-            x = np.maximum(res.x.reshape(B, n), 0.0)
-            x *= np.minimum(1.0, R / np.maximum(x.sum(axis=1, keepdims=True), 1e-300))
-            value = sum(s.core.evaluate(p, p.sum(axis=1), th, rows)["reward"]
-                        for s, p, th in zip(slices, split(x.ravel()), thetas))
-            if best is None:
-                best, best_value = x, value
-            else:  # the better start, cell by cell
-                better = value > best_value
-                best[better], best_value = x[better], np.maximum(value, best_value)
-        return best
+        slices = system.slices
+        if len({(s.p.leak, s.p.qos_margin) for s in slices}) > 1:
+            raise ValueError("the system oracle needs one leak and qos_margin for all slices")
+        terms = [s.core.user_terms(s.core.traffic()) for s in slices]
+        joint = {k: np.concatenate([t[k] for t in terms], axis=1) for k in terms[0]}
+        x = water_fill(joint, np.full(system.num_envs, system.resource), slices[0].p.leak,
+                       slices[0].p.qos_margin)
+        return np.split(x, np.cumsum([s.p.n_users for s in slices])[:-1], axis=1)

@@ -12,7 +12,7 @@ def oracle(env, seed: int = 0, search: str = "coarse", coarse_units: int = 5,
     if isinstance(env, HuangSliceLevelBatchEnv):
         from slicectl.baselines.huang_oracle import SystemOracle
 
-        return SystemOracle(env, seed, **({"ftol": ftol} if ftol else {}))
+        return SystemOracle(env, seed)
     if isinstance(env, HuangUserBatchEnv):
         from slicectl.baselines.huang_oracle import HuangUserOracle
 

@@ -72,6 +72,17 @@ def alpha_utility(y: np.ndarray, alpha) -> np.ndarray:
     return np.where(is_log, np.log(y), y ** (1.0 - a) / (1.0 - a))
 
 
+def marginal_gain(x, w, u_min, alpha, per_unit, theta, eta, leak: float, margin: float):
+    """d/dx of w·U(y(x)) − H(margin·U_min − U(y(x))) for each user, elementwise:
+    (w + H') · U'(y) · y'(x). Positive and non-increasing in x (the objective
+    is concave), with a downward jump where U crosses margin·U_min."""
+    c = x * per_unit
+    y = np.maximum(eta * theta * -np.expm1(-c / theta), 1e-6)
+    u = alpha_utility(y, alpha)
+    h_slope = np.where(margin * u_min - u > 0, 1.0, leak)
+    return (w + h_slope) * y ** (-alpha) * eta * np.exp(-c / theta) * per_unit
+
+
 def leaky_relu(v: np.ndarray, leak: float) -> np.ndarray:
     return np.where(v > 0, v, leak * v)
 
@@ -156,24 +167,25 @@ class HuangSliceCore:
         return {"reward": reward, "utility": utility, "qos_penalty": -qos.sum(axis=-1),
                 "qos_violation": violation, "alloc_gap": gap, "user_utility": u, "rate": y}
 
+    def user_terms(self, theta: np.ndarray, rows=None) -> dict[str, np.ndarray]:
+        """Per-user arrays (B, K) that ``marginal_gain`` needs at demand θ."""
+        p = self.p
+        pick = slice(None) if rows is None else rows
+        per_unit = p.unit_hz * self.se[pick] / 1e6
+        load = theta.sum(axis=1, keepdims=True) / (p.resource * per_unit.mean(axis=1, keepdims=True))
+        eta = 1.0 / (1.0 + p.kappa * np.maximum(load - 1.0, 0.0))
+        return {"w": self.w[pick], "u_min": self.u_min[pick], "alpha": self.alpha[pick],
+                "per_unit": per_unit, "theta": theta, "eta": np.broadcast_to(eta, theta.shape)}
+
     def reward_grad(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray,
                     rows=None) -> np.ndarray:
         """d reward / d x of ``evaluate`` (same shapes as x), for the oracles:
-        (w + H'(1.1 U_min − U)) · U'(y) · y'(x) − 2β (Σx − z)."""
+        the users' marginal gains − 2β (Σx − z)."""
         p = self.p
-        pick = slice(None) if rows is None else rows
-        w, u_min, alpha, se = self.w[pick], self.u_min[pick], self.alpha[pick], self.se[pick]
-        y = self.rates(x, theta, rows)
-        u = alpha_utility(y, alpha)
-        per_unit = p.unit_hz * se / 1e6
-        full_band = p.resource * per_unit.mean(axis=1, keepdims=True)
-        load = theta.sum(axis=1, keepdims=True) / full_band
-        eta = 1.0 / (1.0 + p.kappa * np.maximum(load - 1.0, 0.0))
-        dy = np.where(x > 0, eta * np.exp(-np.maximum(x, 0.0) * per_unit / theta) * per_unit, 0.0)
-        du = np.where(y > 1e-6, np.maximum(y, 1e-6) ** (-alpha), 0.0)
-        h_slope = np.where(p.qos_margin * u_min - u > 0, 1.0, p.leak)
+        gain = marginal_gain(np.maximum(x, 0.0), **self.user_terms(theta, rows),
+                             leak=p.leak, margin=p.qos_margin)
         gap = x.sum(axis=-1, keepdims=True) - z[..., None]
-        return (w + h_slope) * du * dy - 2.0 * p.beta * gap
+        return gain - 2.0 * p.beta * gap
 
     def advance(self) -> None:
         """Move the exogenous traffic one step."""
