@@ -89,3 +89,14 @@ def test_oracle_beats_every_policy_on_every_step(mode):
         for x in rivals:
             assert (best >= core.evaluate(x, env.z, theta)["reward"] - 1e-6).all()
         obs, *_ = env.step(oracle.act(obs))
+
+
+def test_model_defaults_are_the_yaml_ones():
+    from dataclasses import asdict
+    from importlib.resources import files
+
+    from omegaconf import OmegaConf
+
+    yaml = OmegaConf.to_container(OmegaConf.load(str(files("slicectl.conf") / "model" / "huang.yaml")))
+    defaults = asdict(HuangSliceParams())
+    assert {k: tuple(v) if isinstance(v, list) else v for k, v in yaml.items()} == defaults

@@ -33,15 +33,15 @@ from slicectl.envs.radio import mean_snr, uniform_disc
 
 @dataclass(frozen=True)
 class HuangSliceParams:
-    """Every number of one slice; defaults are conf/env/huang_user.yaml's."""
+    """Every number of one slice; defaults are conf/model/huang.yaml's."""
 
     n_users: int = 5
     alpha: float = 0.5                     # α-fairness of the slice ...
-    alpha_range: tuple[float, float] | None = None  # ... or one α per user, uniform here
+    alpha_range: tuple[float, float] | None = (0.1, 0.9)  # ... or one α per user, uniform here
     resource: float = 100.0                # R: resource units in the whole system
     unit_hz: float = 180e3                 # one unit = one resource block
-    radius_m: float = 40.0
-    min_distance_m: float = 5.0
+    radius_m: float = 1000.0
+    min_distance_m: float = 10.0
     tx_power_dbm: float = 46.0
     bandwidth_hz: float = 18e6             # band the BS power is spread over
     noise_dbm_hz: float = -174.0
@@ -50,7 +50,7 @@ class HuangSliceParams:
     path_loss_b_db: float = 37.5
     mimo_streams: float = 1.0
     max_se: float = 7.4                    # bit/s/Hz cap: 256-QAM at code rate 0.93
-    weight_range: tuple[float, float] = (0.5, 1.5)
+    weight_range: tuple[float, float] = (0.2, 2.0)
     demand_mbps: tuple[float, float] = (5.0, 40.0)    # mean traffic per user
     min_rate_mbps: tuple[float, float] = (2.0, 10.0)  # y_min behind U_min
     traffic_rho: float = 0.8               # AR(1) memory of log traffic
