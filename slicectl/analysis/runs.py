@@ -30,6 +30,8 @@ def find_runs(paths: list[Path]) -> list[Run]:
         found = sorted({m.parent for m in p.rglob("manifest.json")}, key=_natural)
         if not found:
             raise UserError(f"no run directories (manifest.json) under {p}")
+        # a multi-phase job's own directory holds phases, not metrics
+        found = [d for d in found if (d / "metrics.csv").is_file()] or found
         dirs += found
     runs = [_read(d) for d in dirs]
     # label each run by the overrides that differ between runs only
@@ -49,6 +51,8 @@ def _read(d: Path) -> Run:
     cfg_path = d / ".hydra" / "config.yaml"
     seed = int(OmegaConf.load(cfg_path).get("seed", 0)) if cfg_path.is_file() else 0
     group = " ".join(sorted(o for o in overrides if not o.startswith(IGNORED_OVERRIDES)))
+    if not ov_path.is_file() and not cfg_path.is_file():  # a phase of a multi-phase job
+        group = f"phase={d.parent.name}/{d.name}"
     metrics_path = d / "metrics.csv"
     if not metrics_path.is_file():
         raise UserError(f"no metrics.csv in {d}")
