@@ -109,3 +109,21 @@ def test_system_oracle_beats_every_policy_on_every_step():
                 assert (best >= total - 1e-6).all()
         env.system.set_budgets(np.stack([x.sum(axis=1) for x in x_star], axis=1))
         env.system.step_allocations(x_star)
+
+
+def test_user_in_system_state_round_trip_mid_period():
+    kw = dict(num_envs=2, learner=0, tau=4, episode_steps=8, slices=SLICES)
+    a, b = HuangUserInSystemBatchEnv(**kw), HuangUserInSystemBatchEnv(**kw)
+    for env in (a, b):
+        env.slice_policy = lambda o: np.full((len(o), 3), 30.0) + o[:, :3]  # reads the period's state
+    a.reset([1, 2])
+    b.reset([7, 8])
+    x = np.full((2, 5), 0.2)
+    for _ in range(3):   # stop inside the slice level's first period
+        a.step(x)
+    b.load_state_dict(a.state_dict())
+    for _ in range(5):   # crosses the period boundary: the slice policy sees the same averages
+        oa, ra, _, _ = a.step(x)
+        ob, rb, _, _ = b.step(x)
+        np.testing.assert_array_equal(oa, ob)
+        np.testing.assert_array_equal(ra, rb)

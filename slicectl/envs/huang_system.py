@@ -143,6 +143,7 @@ class HuangSliceLevelBatchEnv:
         self.user_obs: list[np.ndarray] = []
         self.t = 0
         self._obs = np.zeros((num_envs, 2 * N), np.float32)
+        self._clear_period()
 
     def set_user_policies(self, policies: Sequence[UserPolicy | None]) -> None:
         """Frozen user-level policies, one per slice (None: equal split)."""
@@ -175,6 +176,10 @@ class HuangSliceLevelBatchEnv:
     # A period, in pieces: stage IV trains one slice's user agent inside it.
     def begin_period(self, actions) -> None:
         self.system.set_budgets(self.budgets(actions))
+        self._clear_period()
+
+    def _clear_period(self) -> None:
+        """The sums a period accumulates (reward, metrics, mean state)."""
         B, N = self.num_envs, self.system.n_slices
         self._reward = np.zeros(B)
         self._sums = {k: np.zeros(B) for k in self.metric_names}
@@ -224,12 +229,17 @@ class HuangSliceLevelBatchEnv:
 
     def state_dict(self) -> dict:
         return {"system": self.system.state_dict(), "t": self.t, "obs": self._obs,
-                "user_obs": list(self.user_obs)}
+                "user_obs": list(self.user_obs), "period": {
+                    "reward": self._reward, "sums": self._sums, "theta": self._theta,
+                    "util": self._util}}
 
     def load_state_dict(self, s: dict) -> None:
         self.system.load_state_dict(s["system"])
         self.t, self._obs = int(s["t"]), np.asarray(s["obs"])
         self.user_obs = [np.asarray(o) for o in s["user_obs"]]
+        p = s["period"]
+        self._reward, self._theta, self._util = (np.array(p[k]) for k in ("reward", "theta", "util"))
+        self._sums = {k: np.array(v) for k, v in p["sums"].items()}
 
 
 class HuangUserInSystemBatchEnv:
@@ -272,18 +282,11 @@ class HuangUserInSystemBatchEnv:
         return self.inner.sampler(obs, rng)
 
     def state_dict(self) -> dict:
-        return {"outer": self.outer.state_dict(), "k": self.k, "period": self._period_state()}
-
-    def _period_state(self) -> dict:
-        o = self.outer
-        return {k: getattr(o, k) for k in ("_reward", "_theta", "_util") if hasattr(o, k)} | (
-            {"sums": o._sums} if hasattr(o, "_sums") else {})
+        return {"outer": self.outer.state_dict(), "k": self.k}
 
     def load_state_dict(self, s: dict) -> None:
         self.outer.load_state_dict(s["outer"])
         self.k = int(s["k"])
-        for k, v in s["period"].items():
-            setattr(self.outer, "_sums" if k == "sums" else k, v)
 
 
 class HuangSliceLevelEnv(SingleCellEnv):
