@@ -18,6 +18,13 @@ Utility (eq. 1): U_k = y^(1−α)/(1−α) (log y at α = 1), weighted by w_k.
 Minimum QoS: U_min,k = U(y_min,k). Reward of the user-level MDP (eq. 6):
 Σ_k (w_k U_k − H(1.1 U_min,k − U_k)) − β (Σ_k x_k − z)^2 with H a leaky ReLU.
 
+The users of a slice (positions, w, α, U_min, mean demand) are drawn once
+from ``population_seed``, as in huang2023's simulation where each UE's
+requirements are randomised when the network is created; episodes then differ
+in traffic only. ``population_seed: null`` draws new users every episode (a
+harder, partially observed problem: the state shows traffic and utility, not
+w, α or channel).
+
 Traffic is exogenous: each user's θ follows a mean-reverting log-normal AR(1)
 around its mean demand; in the ``congestion`` scenario every mean is multiplied
 by ``congestion_factor`` from step ``congestion_step`` on (huang2023 Fig. 5).
@@ -36,6 +43,7 @@ class HuangSliceParams:
     """Every number of one slice; defaults are conf/model/huang.yaml's."""
 
     n_users: int = 5
+    population_seed: int | None = 0        # the users (positions, w, α, U_min, demand); None: new every episode
     alpha: float = 0.5                     # α-fairness of the slice ...
     alpha_range: tuple[float, float] | None = (0.1, 0.9)  # ... or one α per user, uniform here
     resource: float = 100.0                # R: resource units in the whole system
@@ -116,7 +124,8 @@ class HuangSliceCore:
         p = self.p
         self.congestion = congestion
         for b, seed in enumerate(np.asarray(seeds).reshape(self.batch)):
-            rng = np.random.default_rng(int(seed))
+            fixed = p.population_seed is not None
+            rng = np.random.default_rng(p.population_seed if fixed else int(seed))
             d = uniform_disc(rng, p.n_users, p.radius_m, p.min_distance_m)
             snr = mean_snr(d, p.tx_power_dbm, p.bandwidth_hz, p.noise_dbm_hz, p.rx_gain_db,
                            p.path_loss_a_db, p.path_loss_b_db)

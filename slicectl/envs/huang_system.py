@@ -52,6 +52,15 @@ def slice_seeds(seeds, i: int) -> list[int]:
     return [int(np.random.SeedSequence([int(s), i, 0x511CE]).generate_state(1)[0]) for s in seeds]
 
 
+def _slice_params(shared: dict, own: dict, i: int) -> dict:
+    """Slice i's keys: its own over the shared ones; unless it names its own
+    ``population_seed``, slice i's users come from the shared seed + i."""
+    params = {**shared, **own}
+    if "population_seed" not in own and params.get("population_seed") is not None:
+        params["population_seed"] = int(params["population_seed"]) + i
+    return params
+
+
 class HuangSystem:
     """``num_envs`` cells, each N slices over R units; eq. (7) across slices."""
 
@@ -59,7 +68,8 @@ class HuangSystem:
         if not slices:
             raise ValueError("the system needs at least one slice")
         self.num_envs, self.realloc = num_envs, realloc
-        self.slices = [HuangUserBatchEnv(num_envs=num_envs, **{**shared, **s}) for s in slices]
+        self.slices = [HuangUserBatchEnv(num_envs=num_envs, **_slice_params(shared, s, i))
+                       for i, s in enumerate(slices)]
         self.resource = self.slices[0].p.resource
         if any(env.p.resource != self.resource for env in self.slices):
             raise ValueError("every slice must see the same total resource R")

@@ -139,6 +139,7 @@ class HuangModelCfg(RadioCfg):
     """conf/model/huang.yaml: one slice of huang2023 (slicectl.envs.huang)."""
 
     n_users: int = Field(ge=1, le=1000)
+    population_seed: Optional[int] = Field(ge=0)
     alpha: float = Field(ge=0)
     alpha_range: Optional[Range] = None
     resource: float = Field(gt=0)
