@@ -22,8 +22,6 @@ from slicectl.runner.errors import UserError
 from slicectl.runner.rundir import RunDir
 
 USER_ENV = "slicectl.envs.huang_env.HuangUserBatchEnv"
-SLICE_ENV = "slicectl.envs.huang_system.HuangSliceLevelBatchEnv"
-ARTEFACT = {1: "best.pt", 2: "user_agents.pt", 3: "slice_agents.pt", 4: "slice_agents.pt"}
 
 
 def resolve_init(cfg: DictConfig, stage: int, outputs: Path = Path("outputs")) -> RunDir:

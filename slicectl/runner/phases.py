@@ -24,7 +24,7 @@ def run_phase(run: RunDir, name: str, env, agent, eval_env, budget: Budget, seed
             truncate_rows(sub.metrics_path, int(resume["rows"]))
             sub.update(status="running")
         else:
-            sub.start(name, seed, "cpu", **manifest)
+            sub.start(name, seed, str(getattr(agent, "device", "cpu")), **manifest)
         final = train(env, agent, eval_env, budget, sub, seed, resume=resume)
         sub.finish("completed", final={k: [float(x) for x in v] for k, v in final.items()})
     state = checkpoint.load(sub.checkpoints / f"{keep}.pt")["agent"]
