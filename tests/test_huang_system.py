@@ -67,6 +67,23 @@ def test_state_dict_round_trip_continues_identically():
     np.testing.assert_array_equal(ra, rb)
 
 
+def test_mixed_scenario_congests_whole_cells_at_the_stated_rate():
+    seeds = list(range(400))
+    env = HuangSliceLevelBatchEnv(num_envs=len(seeds), user={"scenario": "mixed",
+                                                             "congestion_prob": 0.3})
+    env.reset(seeds)
+    flags = np.stack([e.core.congestion for e in env.system.slices], axis=1)
+    assert (flags == flags[:, :1]).all()  # one draw per cell, shared by its slices
+    assert abs(flags[:, 0].mean() - 0.3) < 0.07
+    again = HuangSliceLevelBatchEnv(num_envs=len(seeds), user={"scenario": "mixed",
+                                                               "congestion_prob": 0.3})
+    again.reset(seeds)  # the draw is the seed's: evaluations repeat exactly
+    np.testing.assert_array_equal(again.system.slices[0].core.congestion, flags[:, 0])
+    b = HuangSliceLevelBatchEnv(num_envs=len(seeds), user={"scenario": "mixed"})
+    b.load_state_dict(env.state_dict())  # and it is part of the state
+    np.testing.assert_array_equal(b.system.slices[2].core.congestion, flags[:, 2])
+
+
 def test_user_in_system_env_sees_its_slice_and_the_others_act():
     env = HuangUserInSystemBatchEnv(num_envs=2, learner=1, tau=2, episode_steps=6, slices=SLICES)
     obs = env.reset([4, 5])

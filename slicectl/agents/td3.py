@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from slicectl.agents.networks import Actor, CriticEnsemble
+from slicectl.agents.networks import Actor, CriticEnsemble, flatten_parameters
 from slicectl.agents.replay import ReplayBuffer
 from slicectl.agents.rng import numpy_state, set_numpy_state
 
@@ -55,11 +55,18 @@ class TD3Agent:
         self.critic_target = CriticEnsemble(n_critics, obs_dim, action_dim, hidden).to(self.device)
         self.actor_target.load_state_dict(self.actor.state_dict())
         self.critic_target.load_state_dict(self.critic.state_dict())
+        # each network's parameters are views into one flat tensor (see
+        # flatten_parameters): Adam and the Polyak step are a kernel each
         self._actor_params = list(self.actor.parameters())
-        self._online = [*self.actor.parameters(), *self.critic.parameters()]
-        self._target = [*self.actor_target.parameters(), *self.critic_target.parameters()]
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=actor_lr, fused=True)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=critic_lr, fused=True)
+        self._critic_params = list(self.critic.parameters())
+        self._actor_flat, self._critic_flat = flatten_parameters(self.actor, self.critic)
+        self._target = flatten_parameters(self.actor_target, self.critic_target)
+        # the online and target buffers whole, for one Polyak lerp
+        n = self._actor_flat.numel() + self._critic_flat.numel()
+        self._online_all = self._actor_flat.data.as_strided((n,), (1,))
+        self._target_all = self._target[0].data.as_strided((n,), (1,))
+        self.actor_opt = torch.optim.Adam([self._actor_flat], lr=actor_lr, fused=True)
+        self.critic_opt = torch.optim.Adam([self._critic_flat], lr=critic_lr, fused=True)
         self.replay = ReplayBuffer(buffer_size, obs_dim, (action_dim,), torch.float32, device)
         self.rng = np.random.default_rng(seed)
         self.gen = torch.Generator().manual_seed(seed)
@@ -117,23 +124,26 @@ class TD3Agent:
             target = rewards + self.gamma * (1.0 - dones) * q_next
         q = self.critic(obs, actions)
         critic_loss = F.mse_loss(q, target.expand_as(q), reduction="sum") / q.shape[1]
-        self.critic_opt.zero_grad(set_to_none=True)
-        critic_loss.backward()
-        self.critic_opt.step()
+        self._step(self.critic_opt, self._critic_flat, critic_loss, self._critic_params)
         self.updates += 1
         stats = {"loss": critic_loss.item()}
         if self.updates % self.policy_delay == 0:
             # Q_1 only, and gradients for the actor only: the critic's weight
             # gradients would be computed and thrown away
             actor_loss = -self.critic.first(obs, self.actor(obs)).mean()
-            grads = torch.autograd.grad(actor_loss, self._actor_params)
-            for p, g in zip(self._actor_params, grads):
-                p.grad = g
-            self.actor_opt.step()
+            self._step(self.actor_opt, self._actor_flat, actor_loss, self._actor_params)
             with torch.no_grad():
-                torch._foreach_lerp_(self._target, self._online, self.tau)
+                self._target_all.lerp_(self._online_all, self.tau)
             stats["actor_loss"] = actor_loss.item()
         return stats
+
+    @staticmethod
+    def _step(opt: torch.optim.Optimizer, flat: torch.nn.Parameter, loss: torch.Tensor,
+              params: list[torch.Tensor]) -> None:
+        """One Adam step on ``flat`` (the parameters ``params`` view) for ``loss``."""
+        grads = torch.autograd.grad(loss, params)
+        flat.grad = torch.cat([g.reshape(-1) for g in grads])
+        opt.step()
 
     # --------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:

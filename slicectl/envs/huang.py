@@ -26,8 +26,11 @@ harder, partially observed problem: the state shows traffic and utility, not
 w, α or channel).
 
 Traffic is exogenous: each user's θ follows a mean-reverting log-normal AR(1)
-around its mean demand; in the ``congestion`` scenario every mean is multiplied
-by ``congestion_factor`` from step ``congestion_step`` on (huang2023 Fig. 5).
+around its mean demand; in a congested episode every mean is multiplied by
+``congestion_factor`` from step ``congestion_step`` on (huang2023 Fig. 5).
+Scenarios: ``ordinary`` (no episode congested), ``congestion`` (all) and
+``mixed`` (each episode with probability ``congestion_prob``: what the slice
+level trains on, so that it meets both kinds of traffic before Table III).
 """
 from __future__ import annotations
 
@@ -117,12 +120,12 @@ class HuangSliceCore:
         self.alpha = np.full((B, K), p.alpha)
         self.log_dev = np.zeros((B, K))   # AR(1) state of log traffic
         self.t = np.zeros(B, np.int64)
-        self.congestion = False
+        self.congestion = np.zeros(batch, bool)  # per row: is this episode congested
         self.rng = np.random.default_rng(0)
 
-    def reset(self, seeds, congestion: bool = False) -> None:
+    def reset(self, seeds, congestion=False) -> None:
         p = self.p
-        self.congestion = congestion
+        self.congestion = np.broadcast_to(np.asarray(congestion, bool), (self.batch,)).copy()
         for b, seed in enumerate(np.asarray(seeds).reshape(self.batch)):
             fixed = p.population_seed is not None
             rng = np.random.default_rng(p.population_seed if fixed else int(seed))

@@ -29,6 +29,8 @@ from slicectl.envs.gym_view import SingleCellEnv
 
 from slicectl.envs.huang import HuangSliceCore, HuangSliceParams
 
+SCENARIOS = ("ordinary", "congestion", "mixed")
+
 
 class HuangUserBatchEnv:
     metric_names = ("utility", "qos_penalty", "qos_violation", "alloc_gap")
@@ -36,18 +38,18 @@ class HuangUserBatchEnv:
 
     def __init__(self, num_envs: int = 1, episode_steps: int = 30, tau: int = 10,
                  z_range: tuple[float, float] = (10.0, 60.0), scenario: str = "ordinary",
-                 action_mode: str = "absolute", **params: Any):
+                 congestion_prob: float = 0.5, action_mode: str = "absolute", **params: Any):
         if action_mode not in ("absolute", "shares"):
             raise ValueError(f"action_mode must be 'absolute' or 'shares', not {action_mode!r}")
         self.action_mode = action_mode
-        if scenario not in ("ordinary", "congestion"):
-            raise ValueError(f"scenario must be 'ordinary' or 'congestion', not {scenario!r}")
+        if scenario not in SCENARIOS:
+            raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, not {scenario!r}")
         for key in ("weight_range", "demand_mbps", "min_rate_mbps", "alpha_range"):
             if params.get(key) is not None:
                 params[key] = tuple(params[key])
         self.p = HuangSliceParams(**params)
         self.num_envs, self.episode_steps, self.tau = num_envs, episode_steps, tau
-        self.z_range, self.scenario = tuple(z_range), scenario
+        self.z_range, self.scenario, self.congestion_prob = tuple(z_range), scenario, congestion_prob
         self.core = HuangSliceCore(self.p, num_envs)
         K = self.p.n_users
         high = self.p.resource if action_mode == "absolute" else 1.0
@@ -64,8 +66,19 @@ class HuangUserBatchEnv:
         self.z = np.asarray(z, dtype=np.float64).reshape(self.num_envs)
         self.z_external = True
 
-    def reset(self, seeds) -> np.ndarray:
-        self.core.reset(seeds, congestion=self.scenario == "congestion")
+    def congestion(self, seeds) -> np.ndarray:
+        """Which episodes (one per seed) are congested: all, none, or under
+        ``mixed`` each with probability ``congestion_prob``, drawn from its seed."""
+        if self.scenario != "mixed":
+            return np.full(len(seeds), self.scenario == "congestion")
+        return np.array([np.random.default_rng([int(s), 0xC0C0]).random() < self.congestion_prob
+                         for s in seeds])
+
+    def reset(self, seeds, congestion: np.ndarray | None = None) -> np.ndarray:
+        """``congestion``: per-episode flags decided by the caller (the system
+        draws one per cell for all its slices); default ``self.congestion``."""
+        seeds = np.asarray(seeds).reshape(self.num_envs)
+        self.core.reset(seeds, self.congestion(seeds) if congestion is None else congestion)
         self._z_rng = np.random.default_rng([*np.asarray(seeds, dtype=np.int64).tolist(), 7])
         self.episode_t = 0
         if not self.z_external:
@@ -114,7 +127,7 @@ class HuangUserBatchEnv:
     def state_dict(self) -> dict:
         c = self.core
         return {"se": c.se, "w": c.w, "mean_demand": c.mean_demand, "u_min": c.u_min, "alpha": c.alpha,
-                "log_dev": c.log_dev, "t": c.t, "rng": c.rng.bit_generator.state,
+                "log_dev": c.log_dev, "t": c.t, "congestion": c.congestion, "rng": c.rng.bit_generator.state,
                 "z_rng": self._z_rng.bit_generator.state, "z": self.z, "last_u": self.last_u,
                 "episode_t": self.episode_t}
 
@@ -122,6 +135,7 @@ class HuangUserBatchEnv:
         c = self.core
         for k in ("se", "w", "mean_demand", "u_min", "alpha", "log_dev", "t"):
             getattr(c, k)[...] = s[k]
+        c.congestion = np.array(s["congestion"])
         c.rng.bit_generator.state = s["rng"]
         self._z_rng.bit_generator.state = s["z_rng"]
         self.z, self.last_u = np.asarray(s["z"]), np.asarray(s["last_u"])

@@ -81,7 +81,9 @@ class HuangSystem:
         return len(self.slices)
 
     def reset(self, seeds) -> list[np.ndarray]:
-        return [env.reset(slice_seeds(seeds, i)) for i, env in enumerate(self.slices)]
+        # congestion hits a whole cell: one draw per cell, from the cell's seed
+        congested = self.slices[0].congestion(np.asarray(seeds).reshape(self.num_envs))
+        return [env.reset(slice_seeds(seeds, i), congested) for i, env in enumerate(self.slices)]
 
     def set_budgets(self, z: np.ndarray) -> None:
         for i, env in enumerate(self.slices):

@@ -172,7 +172,8 @@ class HuangUserEnvCfg(CellEnvCfg, HuangModelCfg):
 
     tau: int = Field(ge=1)
     z_range: Range
-    scenario: Literal["ordinary", "congestion"]
+    scenario: Literal["ordinary", "congestion", "mixed"]
+    congestion_prob: float = Field(ge=0.0, le=1.0)
     action_mode: Literal["absolute", "shares"]
     discrete: ClassVar[bool] = False
 
@@ -185,7 +186,8 @@ class HuangUserEnvCfg(CellEnvCfg, HuangModelCfg):
 
 class HuangSliceUserCfg(HuangModelCfg):
     action_mode: Literal["absolute", "shares"]
-    scenario: Literal["ordinary", "congestion"]
+    scenario: Literal["ordinary", "congestion", "mixed"]
+    congestion_prob: float = Field(ge=0.0, le=1.0)
 
 
 class HuangSliceEnvCfg(Strict):
