@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import torch
 
 from benchmarks.timing import calls_per_second
 from slicectl.agents.td3 import TD3Agent
@@ -25,6 +26,49 @@ def slicectl_updates_per_second(updates: int) -> float:
     obs, act, rew, nxt = _data(10_000)
     agent.observe(obs, act, rew, nxt, np.zeros(len(rew)))
     return calls_per_second(agent.update, updates)
+
+
+def _gemms():
+    """Operand shapes of the matrix products of one TD3 update: those of
+    every update (target actor and critics, critic forward and backward) and
+    those of the actor step every ``DELAY`` updates."""
+    B, n = BATCH, 2
+    actor = [OBS_DIM, *HIDDEN, ACTION_DIM]
+    critic = [OBS_DIM + ACTION_DIM, *HIDDEN, 1]
+
+    def fwd(dims, lead):  # y = x W per layer
+        return [(lead + (B, i), lead + (i, o)) for i, o in zip(dims, dims[1:])]
+
+    def grad_w(dims, lead):  # dW = xᵀ dy per layer
+        return [(lead + (i, B), lead + (B, o)) for i, o in zip(dims, dims[1:])]
+
+    def grad_x(dims, lead):  # dx = dy Wᵀ below every layer but the first
+        return [(lead + (B, o), lead + (o, i)) for i, o in zip(dims[1:], dims[2:])]
+
+    every = fwd(actor, ()) + 2 * fwd(critic, (n,)) + grad_w(critic, (n,)) + grad_x(critic, (n,))
+    delayed = (fwd(actor, ()) + fwd(critic, ()) + grad_x(critic, ())
+               + [((B, critic[1]), (critic[1], critic[0]))]  # down to the action input
+               + grad_w(actor, ()) + grad_x(actor, ()))
+    return every, delayed
+
+
+def matmul_floor_updates_per_second(updates: int) -> float:
+    """Updates per second if an update were nothing but its matrix products
+    (same shapes, same threads): a ceiling for any TD3 on this machine."""
+    gen = torch.Generator().manual_seed(0)
+    every, delayed = ([(torch.rand(a, generator=gen), torch.rand(b, generator=gen)) for a, b in part]
+                      for part in _gemms())
+    count = [0]
+
+    def update():
+        for a, b in every:
+            torch.matmul(a, b)
+        count[0] += 1
+        if count[0] % DELAY == 0:
+            for a, b in delayed:
+                torch.matmul(a, b)
+
+    return calls_per_second(update, updates)
 
 
 def sb3_updates_per_second(updates: int) -> float | None:
@@ -55,10 +99,13 @@ def sb3_updates_per_second(updates: int) -> float | None:
 
 def run() -> list[tuple[str, str]]:
     ours, sb3 = slicectl_updates_per_second(1000), sb3_updates_per_second(1000)
-    rows = [("TD3 updates/s, slicectl, nets 256-128, batch 256", f"{ours:,.0f}")]
+    floor = matmul_floor_updates_per_second(1000)
+    rows = [("TD3 updates/s, slicectl, nets 256-128, batch 256", f"{ours:,.0f}"),
+            ("TD3 updates/s if an update were only its matrix products",
+             f"{floor:,.0f}  (slicectl at {ours / floor:.0%} of it)")]
     if sb3 is None:
         rows.append(("TD3 updates/s, SB3", "not installed (pip install .[bench])"))
     else:
         rows.append(("TD3 updates/s, SB3, same nets and batch",
-                     f"{sb3:,.0f}  (slicectl = {ours / sb3:.2f}x SB3)"))
+                     f"{sb3:,.0f}  (slicectl = {ours / sb3:.2f}x SB3; ceiling {floor / sb3:.2f}x)"))
     return rows
