@@ -112,14 +112,12 @@ class HuangUserBatchEnv:
         return self._obs(), out["reward"], truncated, info
 
     def sampler(self, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Random actions that satisfy C7 and C8 (Σ_k x_k = z ≤ R). In shares
-        mode every action is feasible (x = z·a/Σa), so uniform over the whole
-        action box, where the actor acts too; in absolute mode allocations
-        uniform on {x ≥ 0, Σx = z}."""
+        """Random allocations that satisfy C7 and C8 (Σ_k x_k = z ≤ R)."""
+        shares = rng.dirichlet(np.ones(self.p.n_users), len(obs))
         if self.action_mode == "shares":
-            return rng.random((len(obs), self.p.n_users))
+            return shares
         z = np.asarray(obs)[:, -1] * self.p.resource
-        return rng.dirichlet(np.ones(self.p.n_users), len(obs)) * z[:, None]
+        return shares * z[:, None]
 
     def _obs(self) -> np.ndarray:
         theta = self.core.traffic() / self.p.demand_mbps[1]
