@@ -21,13 +21,14 @@ def mlp(in_dim: int, hidden: Sequence[int], out_dim: int | None = None,
     return nn.Sequential(*layers)
 
 
-def flatten_parameters(*modules: nn.Module) -> list[nn.Parameter]:
+def flatten_parameters(*modules: nn.Module) -> tuple[torch.Tensor, list[nn.Parameter]]:
     """Move every parameter of ``modules`` into one flat buffer, each becoming
-    a view into it, and return one flat Parameter per module (views of the
-    same buffer, in order). Adam, Polyak averaging and gradient copies then
-    run as one kernel per tensor instead of one per layer: on CPU, with
-    networks of this size, per-tensor overhead is a large part of an update."""
-    params = [[p for p in m.parameters()] for m in modules]
+    a view into it; return the buffer and one flat Parameter per module
+    (consecutive views of the buffer). Adam, Polyak averaging and gradient
+    copies then run as one kernel per tensor instead of one per layer: on
+    CPU, with networks of this size, per-tensor overhead is a large part of
+    an update."""
+    params = [list(m.parameters()) for m in modules]
     buffer = torch.cat([p.detach().reshape(-1) for ps in params for p in ps])
     flats, start = [], 0
     for ps in params:
@@ -36,7 +37,7 @@ def flatten_parameters(*modules: nn.Module) -> list[nn.Parameter]:
         for p in ps:
             p.data = buffer[start:start + p.numel()].view_as(p)
             start += p.numel()
-    return flats
+    return buffer, flats
 
 
 class QNetwork(nn.Module):

@@ -59,12 +59,8 @@ class TD3Agent:
         # flatten_parameters): Adam and the Polyak step are a kernel each
         self._actor_params = list(self.actor.parameters())
         self._critic_params = list(self.critic.parameters())
-        self._actor_flat, self._critic_flat = flatten_parameters(self.actor, self.critic)
-        self._target = flatten_parameters(self.actor_target, self.critic_target)
-        # the online and target buffers whole, for one Polyak lerp
-        n = self._actor_flat.numel() + self._critic_flat.numel()
-        self._online_all = self._actor_flat.data.as_strided((n,), (1,))
-        self._target_all = self._target[0].data.as_strided((n,), (1,))
+        self._online, (self._actor_flat, self._critic_flat) = flatten_parameters(self.actor, self.critic)
+        self._target, _ = flatten_parameters(self.actor_target, self.critic_target)
         self.actor_opt = torch.optim.Adam([self._actor_flat], lr=actor_lr, fused=True)
         self.critic_opt = torch.optim.Adam([self._critic_flat], lr=critic_lr, fused=True)
         self.replay = ReplayBuffer(buffer_size, obs_dim, (action_dim,), torch.float32, device)
@@ -133,7 +129,7 @@ class TD3Agent:
             actor_loss = -self.critic.first(obs, self.actor(obs)).mean()
             self._step(self.actor_opt, self._actor_flat, actor_loss, self._actor_params)
             with torch.no_grad():
-                self._target_all.lerp_(self._online_all, self.tau)
+                self._target.lerp_(self._online, self.tau)
             stats["actor_loss"] = actor_loss.item()
         return stats
 
