@@ -167,14 +167,20 @@ class HuangModelCfg(RadioCfg):
         return self
 
 
-class HuangUserEnvCfg(CellEnvCfg, HuangModelCfg):
+class HuangSliceUserCfg(HuangModelCfg):
+    """A slice's keys beyond the model: how its users act and its traffic
+    (the `user` block of conf/env/huang_slice.yaml; the user-level env too)."""
+
+    action_mode: Literal["absolute", "shares"]
+    scenario: Literal["ordinary", "congestion", "mixed"]
+    congestion_prob: float = Field(ge=0.0, le=1.0)
+
+
+class HuangUserEnvCfg(CellEnvCfg, HuangSliceUserCfg):
     """conf/env/huang_user.yaml (slicectl.envs.huang_env.HuangUserBatchEnv)."""
 
     tau: int = Field(ge=1)
     z_range: Range
-    scenario: Literal["ordinary", "congestion", "mixed"]
-    congestion_prob: float = Field(ge=0.0, le=1.0)
-    action_mode: Literal["absolute", "shares"]
     discrete: ClassVar[bool] = False
 
     @model_validator(mode="after")
@@ -182,12 +188,6 @@ class HuangUserEnvCfg(CellEnvCfg, HuangModelCfg):
         if not 0 <= self.z_range[0] <= self.z_range[1] <= self.resource:
             raise ValueError("z_range must be [low, high] within [0, resource]")
         return self
-
-
-class HuangSliceUserCfg(HuangModelCfg):
-    action_mode: Literal["absolute", "shares"]
-    scenario: Literal["ordinary", "congestion", "mixed"]
-    congestion_prob: float = Field(ge=0.0, le=1.0)
 
 
 class HuangSliceEnvCfg(Strict):
