@@ -97,6 +97,21 @@ for _name, (_stage, _help) in STAGES.items():
     _stage_command(_name, _stage, _help)
 
 
+@app.command(context_settings=EXTRA, name="twin-train", epilog=_groups_help(),
+             help="zhang_digital_twin Algorithm 1: the agent (agent=dqn|ddqn|...) trains with a "
+                  "digital twin of the RAN, beside the same agent without it on the same real "
+                  "budget. Settings: twin.rounds, twin.real_steps, twin.twin_steps, twin.zeta...")
+def twin_train(ctx: typer.Context):
+    run_job("twin-train", list(ctx.args))
+
+
+@app.command(context_settings=EXTRA, epilog=_groups_help(),
+             help="zhang_digital_twin §IV-A: distil a trained agent (teacher=<twin-train or train "
+                  "run>|latest) into small students (distill.widths=[4,16], distill.steps=...).")
+def distill(ctx: typer.Context):
+    run_job("distill", list(ctx.args))
+
+
 @app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(),
              help="Evaluate a baseline (--baseline random|equal|proportional|oracle) or a "
                   "training run (run_dir=<dir>) on the fixed evaluation seeds.")

@@ -38,8 +38,8 @@ class DQNAgent:
         self.max_grad_norm = max_grad_norm
         self.device = torch.device(device)
         torch.manual_seed(seed)  # network initialisation
-        self.q = QNetwork(obs_dim, n_actions, hidden, dueling).to(self.device)
-        self.q_target = QNetwork(obs_dim, n_actions, hidden, dueling).to(self.device)
+        self.q = self.network(obs_dim, n_actions, hidden, dueling).to(self.device)
+        self.q_target = self.network(obs_dim, n_actions, hidden, dueling).to(self.device)
         self.q_target.load_state_dict(self.q.state_dict())
         self._params = list(self.q.parameters())
         self._target_params = list(self.q_target.parameters())
@@ -50,6 +50,11 @@ class DQNAgent:
         self.gen = torch.Generator().manual_seed(seed)
         self.steps = 0  # environment transitions seen
         self.updates = 0
+
+    @staticmethod
+    def network(obs_dim: int, n_actions: int, hidden: Sequence[int], dueling: bool) -> torch.nn.Module:
+        """The value network; ``self.q(obs)`` must return Q(s, ·)."""
+        return QNetwork(obs_dim, n_actions, hidden, dueling)
 
     # ------------------------------------------------------------- acting
     @torch.no_grad()
@@ -97,6 +102,10 @@ class DQNAgent:
             torch._foreach_lerp_(self._target_params, self._params, self.tau)
         self.updates += 1
         return {"loss": loss.item()}
+
+    def networks(self) -> dict[str, torch.nn.Module]:
+        """The networks whose parameters make up the agent (eq. 8 mixes these)."""
+        return {"q": self.q, "q_target": self.q_target}
 
     # --------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:

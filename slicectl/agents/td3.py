@@ -141,6 +141,11 @@ class TD3Agent:
         flat.grad = torch.cat([g.reshape(-1) for g in grads])
         opt.step()
 
+    def networks(self) -> dict[str, torch.nn.Module]:
+        """The networks whose parameters make up the agent (eq. 8 mixes these)."""
+        return {"actor": self.actor, "actor_target": self.actor_target,
+                "critic": self.critic, "critic_target": self.critic_target}
+
     # --------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:
         return {"actor": self.actor.state_dict(), "actor_target": self.actor_target.state_dict(),

@@ -18,7 +18,7 @@ def report(paths: list[Path], out: Path | None = None) -> pd.DataFrame:
         row = final_row(run)
         rows.append({"group": run.group, "seed": run.seed, "run": str(run.path), **row.to_dict()})
     df = pd.DataFrame(rows)
-    metrics = [c for c in df.columns if c not in ("group", "seed", "run")]
+    metrics = [c for c in df.columns if c not in ("group", "seed", "run") and df[c].notna().any()]
     table_rows = []
     for group, sub in df.groupby("group", sort=True):
         rec = {"group": group, "n": len(sub)}

@@ -30,8 +30,10 @@ def find_runs(paths: list[Path]) -> list[Run]:
         found = sorted({m.parent for m in p.rglob("manifest.json")}, key=_natural)
         if not found:
             raise UserError(f"no run directories (manifest.json) under {p}")
-        # a multi-phase job's own directory holds phases, not metrics
+        # a multi-phase job's own directory holds phases, not metrics; if it
+        # has metrics of its own (twin-train), those stand for its phases
         found = [d for d in found if (d / "metrics.csv").is_file()] or found
+        found = [d for d in found if not any(a in found for a in d.parents)]
         dirs += found
     runs = [_read(d) for d in dirs]
     # label each run by the overrides that differ between runs only
@@ -74,6 +76,9 @@ def final_row(run: Run) -> pd.Series:
     ev = run.metrics[run.metrics["split"] == "eval"]
     if ev.empty:
         raise UserError(f"no eval rows in {run.path / 'metrics.csv'}")
+    if "policy" in ev.columns:  # one row per policy (distill): a column per policy and metric
+        cols = [c for c in metric_columns(ev) if c not in ("policy", "teacher", "width")]
+        return pd.Series({f"{r['policy']}/{c}": float(r[c]) for _, r in ev.iterrows() for c in cols})
     if ev["env_steps"].nunique() == 1 and len(ev) > 1:
         return ev[metric_columns(ev)].mean()
     return ev.iloc[-1][metric_columns(ev)].astype(float)

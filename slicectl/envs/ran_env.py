@@ -103,10 +103,10 @@ class RanBatchEnv:
         return self._obs(out["arrived"])
 
     def to_units(self, actions) -> np.ndarray:
-        """Bandwidth units per slice (B, S) for a batch of actions."""
+        """Bandwidth units per slice (n, S) for any number n of actions."""
         if self.action_mode == "discrete":
-            return self.table[np.asarray(actions, dtype=np.int64).reshape(self.num_envs)]
-        shares = np.asarray(actions, dtype=np.float64).reshape(self.num_envs, -1)
+            return self.table[np.asarray(actions, dtype=np.int64).reshape(-1)]
+        shares = np.asarray(actions, dtype=np.float64).reshape(-1, self.params.n_slices)
         return shares_to_units(shares, self.params.n_units)
 
     def step(self, actions):
@@ -123,12 +123,18 @@ class RanBatchEnv:
             return rng.integers(0, len(self.table), len(obs))
         return rng.dirichlet(np.ones(self.params.n_slices), len(obs))
 
-    def shaped_reward(self, utility: np.ndarray) -> np.ndarray:
-        """Eq. (6) of zhang_digital_twin with the threshold at step ``self.t``."""
-        thr = min(self.gamma_min + self.sigma * self.t, self.gamma_max)
+    def shaped_reward(self, utility: np.ndarray, t: int | None = None) -> np.ndarray:
+        """Eq. (6) of zhang_digital_twin with the threshold at step ``t``
+        (default: this env's own step count)."""
+        thr = min(self.gamma_min + self.sigma * (self.t if t is None else t), self.gamma_max)
         return np.where(utility < thr, 0.0,
                         np.where(utility < self.gamma_max, 1.0,
                                  1.0 + (utility - self.gamma_max) / 2.0))
+
+    def action_features(self, actions) -> np.ndarray:
+        """Each slice's share of the band (B, S) for a batch of actions: what an
+        action means physically, the digital twin's action input."""
+        return self.to_units(actions) / self.params.n_units
 
     # -------------------------------------------------------------- helpers
     def _equal_index(self) -> int:

@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from slicectl.jobs.build import make_agent, make_env
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
-from slicectl.runner.rundir import RunDir
+from slicectl.runner.rundir import RunDir, completed_runs
 
 USER_ENV = "slicectl.envs.huang_env.HuangUserBatchEnv"
 
@@ -42,17 +42,8 @@ def resolve_init(cfg: DictConfig, stage: int, outputs: Path = Path("outputs")) -
             raise UserError(f"init_from: {run.path} is {m.get('status')}, not completed")
         check_compatible(cfg, run, stage)
         return run
-    found = []
-    for path in outputs.glob("**/manifest.json"):
-        run = RunDir(path.parent.resolve())
-        try:
-            m = run.manifest()
-        except UserError:
-            continue
-        if m.get("stage") == want and m.get("status") == "completed":
-            found.append((str(m.get("end_time")), run))
     refused = []
-    for _, run in sorted(found, key=lambda t: t[0], reverse=True):
+    for run in completed_runs(outputs, lambda m: m.get("stage") == want):
         try:
             check_compatible(cfg, run, stage)
             return run

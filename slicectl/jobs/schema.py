@@ -24,7 +24,8 @@ class EvalCfg(Strict):
 
 
 class JobCfg(Strict):
-    name: Literal["train", "eval", "transfer", "progressive", "collaborative", "pipeline"]
+    name: Literal["train", "eval", "transfer", "progressive", "collaborative", "pipeline",
+                  "twin-train", "distill"]
 
 
 class PipelineCfg(Strict):
@@ -39,6 +40,35 @@ class PipelineCfg(Strict):
     table_seeds: int = Field(ge=2, le=100_000)
 
 
+class TwinCfg(Strict):
+    rounds: int = Field(ge=1)
+    real_steps: int = Field(ge=1)
+    twin_steps: int = Field(ge=1)
+    zeta: float = Field(ge=0, le=1)
+    window: int = Field(ge=1, le=1000)
+    hidden: int = Field(ge=1)
+    reward_hidden: list[int]
+    epochs: int = Field(ge=1)
+    lr: float = Field(gt=0)
+    batch_size: int = Field(ge=1)
+    holdout_every: int = Field(ge=2)
+    reach_reward: float
+    plain: bool
+
+
+class DistillCfg(Strict):
+    widths: list[int] = Field(min_length=1)
+    steps: int = Field(ge=1)
+    lr: float = Field(gt=0)
+    batch_size: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _widths(self):
+        if min(self.widths) < 1:
+            raise ValueError("student widths must be >= 1")
+        return self
+
+
 class RootCfg(Strict):
     env: dict[str, Any]
     agent: dict[str, Any]
@@ -51,7 +81,10 @@ class RootCfg(Strict):
     run_dir: Optional[str]
     checkpoint: Literal["best", "last"]
     init_from: Optional[str]
+    teacher: Optional[str]
     pipeline: PipelineCfg
+    twin: TwinCfg
+    distill: DistillCfg
     train: TrainCfg
     eval: EvalCfg
 
@@ -79,7 +112,9 @@ def validate(cfg: dict) -> RootCfg:
     stage_env = "slicectl.envs.huang_system.HuangSliceLevelBatchEnv"
     if root.job.name in ("transfer", "progressive", "collaborative") and env.target != stage_env:
         raise UserError(f"job {root.job.name} (huang2023 stages 2-4) needs env=huang_slice")
-    if root.job.name == "train" and agent.discrete != env.discrete:
+    if root.job.name == "twin-train" and env.target != "slicectl.envs.ran_env.RanBatchEnv":
+        raise UserError("job twin-train (zhang_digital_twin) needs env=ran")
+    if root.job.name in ("train", "twin-train") and agent.discrete != env.discrete:
         kind = "discrete" if agent.discrete else "continuous"
         raise UserError(f"agent {agent.target.rsplit('.', 1)[-1]} needs {kind} actions, which "
                         f"env {env.target.rsplit('.', 1)[-1]} (as configured) does not have")

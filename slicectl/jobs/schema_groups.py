@@ -132,6 +132,17 @@ class DQNCfg(OffPolicyCfg):
     discrete: ClassVar[bool] = True
 
 
+class GANDDQNCfg(DQNCfg):
+    """conf/agent/dueling_gan_ddqn.yaml (slicectl.agents.gan_ddqn.GANDDQNAgent)."""
+
+    n_samples: int = Field(ge=2, le=4096)
+    n_cos: int = Field(ge=1, le=4096)
+    disc_hidden: list[int] = Field(min_length=1)
+    disc_lr: float = Field(gt=0, le=1)
+    gp_weight: float = Field(ge=0)
+    mean_weight: float = Field(ge=0)
+
+
 Range = tuple[float, float]
 
 
@@ -256,5 +267,6 @@ ENV_SCHEMAS: dict[str, type[BaseModel]] = {
 }
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     "slicectl.agents.dqn.DQNAgent": DQNCfg,
+    "slicectl.agents.gan_ddqn.GANDDQNAgent": GANDDQNCfg,
     "slicectl.agents.td3.TD3Agent": TD3Cfg,
 }
