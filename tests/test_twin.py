@@ -189,3 +189,32 @@ def test_distill_needs_a_teacher(cli):
     assert r.returncode == 2 and "teacher=" in r.stderr and "Traceback" not in r.stderr
     r = cli("distill", *SMOKE, "teacher=nowhere")
     assert r.returncode == 2 and "not found" in r.stderr
+
+
+def test_twin_train_killed_mid_run_resumes_to_the_same_rounds(cli):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    args = [*SMOKE, "twin.rounds=3", "twin.plain=false"]
+    full = cli.cwd / "full"
+    assert cli("twin-train", *args, f"hydra.run.dir={full}").returncode == 0
+    killed = cli.cwd / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", "twin-train", *args,
+                             f"hydra.run.dir={killed}"], cwd=cli.cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and not (killed / "twin1" / "metrics.csv").exists():
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "real3").exists(), "the kill must land mid-run"
+    r = cli("train", f"resume={killed}")
+    assert r.returncode == 0, r.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(full / "metrics.csv"), pd.read_csv(killed / "metrics.csv"))
+    for i in range(4):
+        a, b = (twin_data.load(d / "data" / f"real{i}.npz") for d in (full, killed))
+        for k in twin_data.FIELDS:
+            np.testing.assert_array_equal(a[k], b[k])
