@@ -218,3 +218,19 @@ def test_twin_train_killed_mid_run_resumes_to_the_same_rounds(cli):
         a, b = (twin_data.load(d / "data" / f"real{i}.npz") for d in (full, killed))
         for k in twin_data.FIELDS:
             np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_report_pools_students_of_teachers_that_differ_only_in_seed(tmp_path):
+    from slicectl.analysis.runs import find_runs
+
+    for i in range(2):
+        teacher = tmp_path / f"teacher{i}" / ".hydra"
+        teacher.mkdir(parents=True)
+        (teacher / "overrides.yaml").write_text(f"- agent=ddqn\n- seed={i}\n")
+        run = tmp_path / "students" / str(i)
+        (run / ".hydra").mkdir(parents=True)
+        (run / ".hydra" / "overrides.yaml").write_text(f"- teacher={tmp_path / f'teacher{i}'}\n")
+        (run / "manifest.json").write_text("{}")
+        (run / "metrics.csv").write_text("env_steps,episode,split,policy,reward\n1,0,eval,dt,0.5\n")
+    runs = find_runs([tmp_path / "students"])
+    assert len(runs) == 2 and runs[0].group == runs[1].group

@@ -43,6 +43,17 @@ def find_runs(paths: list[Path]) -> list[Run]:
     return runs
 
 
+def _teacher_config(override: str) -> str:
+    """``teacher=<run dir>`` (distill) stands for the teacher's config, not its
+    path, so that students of teachers that differ only in seed pool."""
+    key, _, value = override.partition("=")
+    saved = Path(value) / ".hydra" / "overrides.yaml"
+    if key != "teacher" or not saved.is_file():
+        return override
+    own = sorted(str(o) for o in OmegaConf.load(saved) if not str(o).startswith(IGNORED_OVERRIDES))
+    return f"teacher=[{' '.join(own)}]"
+
+
 def _natural(p: Path):
     return [int(t) if t.isdigit() else t for t in p.parts]
 
@@ -52,7 +63,7 @@ def _read(d: Path) -> Run:
     overrides = [str(o) for o in OmegaConf.load(ov_path)] if ov_path.is_file() else []
     cfg_path = d / ".hydra" / "config.yaml"
     seed = int(OmegaConf.load(cfg_path).get("seed", 0)) if cfg_path.is_file() else 0
-    group = " ".join(sorted(o for o in overrides if not o.startswith(IGNORED_OVERRIDES)))
+    group = " ".join(sorted(_teacher_config(o) for o in overrides if not o.startswith(IGNORED_OVERRIDES)))
     if not ov_path.is_file() and not cfg_path.is_file():  # a phase of a multi-phase job
         group = f"phase={d.parent.name}/{d.name}"
     metrics_path = d / "metrics.csv"
