@@ -94,6 +94,12 @@ class DQNAgent:
             target = rewards + self.gamma * (1.0 - dones) * q_next
         q = self.q.q_at(obs, actions)
         loss = F.smooth_l1_loss(q, target)
+        self._step(loss)
+        return {"loss": loss.item()}
+
+    def _step(self, loss: torch.Tensor) -> None:
+        """One clipped Adam step of the value network on ``loss``, then the
+        soft target update."""
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self._params, self.max_grad_norm, foreach=True)
@@ -101,7 +107,6 @@ class DQNAgent:
         with torch.no_grad():
             torch._foreach_lerp_(self._target_params, self._params, self.tau)
         self.updates += 1
-        return {"loss": loss.item()}
 
     def networks(self) -> dict[str, torch.nn.Module]:
         """The networks whose parameters make up the agent (eq. 8 mixes these)."""

@@ -133,13 +133,7 @@ class GANDDQNAgent(DQNAgent):
 
         # generator: fool the discriminator, and match the target's mean
         g_loss = -self.disc(obs, v).mean() + self.mean_weight * F.mse_loss(z.mean(-1), target.mean(-1))
-        self.optimizer.zero_grad(set_to_none=True)
-        g_loss.backward()
-        torch.nn.utils.clip_grad_norm_(self._params, self.max_grad_norm, foreach=True)
-        self.optimizer.step()
-        with torch.no_grad():
-            torch._foreach_lerp_(self._target_params, self._params, self.tau)
-        self.updates += 1
+        self._step(g_loss)
         return {"loss": g_loss.item(), "disc_loss": d_loss.item()}
 
     def state_dict(self) -> dict:

@@ -66,13 +66,17 @@ def phase_seed(seed: int, i: int) -> int:
     return seed if i == 0 else int(np.random.SeedSequence([seed, i, 0x7717]).generate_state(1)[0] >> 1)
 
 
+def new_twin(data: dict, s: TwinSettings) -> TwinModel:
+    """An unfitted twin sized for ``data``."""
+    return TwinModel(data["obs"].shape[1], data["features"].shape[1], s.window, s.hidden, s.reward_hidden)
+
+
 def fit_twin(data: dict, s: TwinSettings, seed: int) -> tuple[TwinModel, dict]:
     """A twin fitted on the non-held-out episodes of ``data``, and its
     one-step errors on the held-out ones."""
     train_part, held = twin_data.split(data, s.holdout_every)
     torch.manual_seed(seed)
-    model = TwinModel(data["obs"].shape[1], data["features"].shape[1], s.window, s.hidden,
-                      s.reward_hidden)
+    model = new_twin(data, s)
     fit(model, train_part, s.epochs, s.lr, s.batch_size, seed)
     return model, {"twin_transitions": len(train_part["obs"]), **errors(model, held)}
 
@@ -118,8 +122,7 @@ def _score_on_final_holdout(run: RunDir, rows: list[dict], data: dict, s: TwinSe
     are among them."""
     _, held = twin_data.split(data, s.holdout_every)
     for row in rows[:-1]:
-        model = TwinModel(data["obs"].shape[1], data["features"].shape[1], s.window, s.hidden,
-                          s.reward_hidden)
+        model = new_twin(data, s)
         model.load_state_dict(checkpoint.load(run.checkpoints / f"twin{row['round']}.pt")["model"])
         err = errors(model, held)
         row.update(twin_test_state_mse=err["state_mse"], twin_test_utility_mse=err["utility_mse"],
@@ -132,8 +135,7 @@ def _twin_round(run: RunDir, i: int, real_env, agent1, make_agent2, data: dict, 
     path = run.checkpoints / f"twin{i}.pt"
     if path.is_file():
         saved = checkpoint.load(path)
-        model = TwinModel(data["obs"].shape[1], data["features"].shape[1], s.window, s.hidden,
-                          s.reward_hidden)
+        model = new_twin(data, s)
         model.load_state_dict(saved["model"])
         stats, reward_t = saved["stats"], int(saved["reward_t"])
     else:
