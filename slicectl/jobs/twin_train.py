@@ -63,14 +63,15 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     agent1 = make_agent(cfg.agent, real_env, seed, device)
     reach = float(cfg.twin.reach_reward)
 
+    table: list[dict] = []
+
     def write(rows: list[dict]) -> None:
-        table = [_row(r, plain, rows, reach) for r in rows]
+        table[:] = [_row(r, plain, rows, reach) for r in rows]
         pd.DataFrame(table, columns=COLUMNS).to_csv(run_dir.metrics_path, index=False)
 
-    rows = algorithm1(run_dir, real_env, eval_env, agent1,
-                      lambda env, s2: make_agent(cfg.agent, env, s2, device), s, eval_steps, seeds,
-                      seed, on_round=write)
-    table = [_row(r, plain, rows, reach) for r in rows]
+    algorithm1(run_dir, real_env, eval_env, agent1,
+               lambda env, s2: make_agent(cfg.agent, env, s2, device), s, eval_steps, seeds,
+               seed, on_round=write)
     console.print(rounds_table(table, reach))
     summary = {"reach": table[-1]["reach"], "plain_reach": table[-1]["plain_reach"],
                "reward": table[-1]["reward"], "plain_reward": table[-1]["plain_reward"],
@@ -84,13 +85,18 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
 
 def _row(r: dict, plain: dict, rows: list[dict], reach: float) -> dict:
     p = plain.get(r["env_steps"], (math.nan, math.nan))
-    so_far = [x for x in rows if x["env_steps"] <= r["env_steps"]]
+    dt_curve = {x["env_steps"]: x["reward"] for x in rows}
+    plain_curve = {k: v[0] for k, v in plain.items()}
     return {"env_steps": r["env_steps"], "episode": r["round"], "split": "eval",
             "reward": r["reward"], "utility": r["utility"], "plain_reward": p[0], "plain_utility": p[1],
-            "reach": next((x["env_steps"] for x in so_far if x["reward"] >= reach), math.nan),
-            "plain_reach": next((k for k, v in sorted(plain.items())
-                                 if k <= r["env_steps"] and v[0] >= reach), math.nan),
+            "reach": _first_reach(dt_curve, r["env_steps"], reach),
+            "plain_reach": _first_reach(plain_curve, r["env_steps"], reach),
             **{k: r.get(k, math.nan) for k in COLUMNS if k.startswith("twin_")}}
+
+
+def _first_reach(curve: dict[int, float], upto: int, reach: float) -> float:
+    """The first real step (≤ ``upto``) at which ``curve`` (step -> reward) reached ``reach``."""
+    return next((k for k, v in sorted(curve.items()) if k <= upto and v >= reach), math.nan)
 
 
 def _steps(x: float) -> str:
