@@ -112,6 +112,22 @@ def distill(ctx: typer.Context):
     run_job("distill", list(ctx.args))
 
 
+@app.command(context_settings=EXTRA, epilog=_groups_help(),
+             help="zhang_digital_twin Algorithm 2: offline RL from a fixed dataset (random policy, or "
+                  "dataset=<path.npz>) with the twin (eq. 13), without it, and CQL; evaluated on the "
+                  "real env. Settings: offline.epochs, offline.v, offline.cql_alpha...")
+def offline(ctx: typer.Context):
+    run_job("offline", list(ctx.args))
+
+
+@app.command(context_settings=EXTRA, epilog=_groups_help(),
+             help="zhang_digital_twin eq. (11): loss landscapes and flatness of every trained agent "
+                  "of a run (run_dir=<twin-train, offline or train run>|latest). Settings: "
+                  "landscape.transitions, landscape.range, landscape.points.")
+def landscape(ctx: typer.Context):
+    run_job("landscape", list(ctx.args))
+
+
 @app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(),
              help="Evaluate a baseline (--baseline random|equal|proportional|oracle) or a "
                   "training run (run_dir=<dir>) on the fixed evaluation seeds.")

@@ -50,6 +50,9 @@ class DQNAgent:
         self.gen = torch.Generator().manual_seed(seed)
         self.steps = 0  # environment transitions seen
         self.updates = 0
+        # an extra loss term f(agent, batch) added to every value-network
+        # step: offline RL's penalties (slicectl/methods/offline.py)
+        self.regulariser = None
 
     @staticmethod
     def network(obs_dim: int, n_actions: int, hidden: Sequence[int], dueling: bool) -> torch.nn.Module:
@@ -84,7 +87,14 @@ class DQNAgent:
         return stats
 
     def update(self) -> dict[str, float]:
-        obs, actions, rewards, next_obs, dones = self.replay.sample(self.batch_size, self.gen)
+        batch = self.replay.sample(self.batch_size, self.gen)
+        loss = self.td_loss(batch)
+        self._step(loss, batch)
+        return {"loss": loss.item()}
+
+    def td_loss(self, batch: tuple) -> torch.Tensor:
+        """The TD loss L_Q of the online network on a minibatch."""
+        obs, actions, rewards, next_obs, dones = batch
         with torch.no_grad():
             if self.double:  # online net picks a', target net values it
                 best = self.q(next_obs).argmax(dim=-1)
@@ -92,14 +102,13 @@ class DQNAgent:
             else:
                 q_next = self.q_target(next_obs).max(dim=-1).values
             target = rewards + self.gamma * (1.0 - dones) * q_next
-        q = self.q.q_at(obs, actions)
-        loss = F.smooth_l1_loss(q, target)
-        self._step(loss)
-        return {"loss": loss.item()}
+        return F.smooth_l1_loss(self.q.q_at(obs, actions), target)
 
-    def _step(self, loss: torch.Tensor) -> None:
-        """One clipped Adam step of the value network on ``loss``, then the
-        soft target update."""
+    def _step(self, loss: torch.Tensor, batch: tuple) -> None:
+        """One clipped Adam step of the value network on ``loss`` (plus the
+        regulariser on ``batch``, if one is set), then the soft target update."""
+        if self.regulariser is not None:
+            loss = loss + self.regulariser(self, batch)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self._params, self.max_grad_norm, foreach=True)

@@ -108,7 +108,8 @@ class GANDDQNAgent(DQNAgent):
         return {**super().networks(), "disc": self.disc}
 
     def update(self) -> dict[str, float]:
-        obs, actions, rewards, next_obs, dones = self.replay.sample(self.batch_size, self.gen)
+        batch = self.replay.sample(self.batch_size, self.gen)
+        obs, actions, rewards, next_obs, dones = batch
         B, N = len(obs), self.n_samples
         rows = torch.arange(B)
         with torch.no_grad():
@@ -133,8 +134,19 @@ class GANDDQNAgent(DQNAgent):
 
         # generator: fool the discriminator, and match the target's mean
         g_loss = -self.disc(obs, v).mean() + self.mean_weight * F.mse_loss(z.mean(-1), target.mean(-1))
-        self._step(g_loss)
+        self._step(g_loss, batch)
         return {"loss": g_loss.item(), "disc_loss": d_loss.item()}
+
+    def td_loss(self, batch: tuple) -> torch.Tensor:
+        """The squared TD error of Q = E[Z] on the fixed τ grid, double-Q
+        target: deterministic, so it is what eq. (11)'s landscape measures
+        for this agent (its own update adds the adversarial term)."""
+        obs, actions, rewards, next_obs, dones = batch
+        with torch.no_grad():
+            best = self.q(next_obs).argmax(dim=-1, keepdim=True)
+            q_next = self.q_target(next_obs).gather(1, best).squeeze(1)
+            target = rewards + self.gamma * (1.0 - dones) * q_next
+        return F.mse_loss(self.q(obs).gather(1, actions.long().view(-1, 1)).squeeze(1), target)
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "disc": self.disc.state_dict(),

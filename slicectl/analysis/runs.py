@@ -9,7 +9,8 @@ from omegaconf import OmegaConf
 
 from slicectl.runner.errors import UserError
 
-IGNORED_OVERRIDES = ("seed=", "hydra.", "job=", "resume=", "name=", "run_dir=")
+IGNORED_OVERRIDES = ("seed=", "hydra.", "job=", "resume=", "name=")
+SOURCE_KEYS = ("teacher", "run_dir")  # a run read by another: stands for its config
 
 
 @dataclass
@@ -43,15 +44,16 @@ def find_runs(paths: list[Path]) -> list[Run]:
     return runs
 
 
-def _teacher_config(override: str) -> str:
-    """``teacher=<run dir>`` (distill) stands for the teacher's config, not its
-    path, so that students of teachers that differ only in seed pool."""
+def _source_config(override: str) -> str:
+    """``teacher=<run dir>`` (distill) or ``run_dir=<run dir>`` (eval,
+    landscape) stands for that run's config, not its path, so that results
+    from runs that differ only in seed pool."""
     key, _, value = override.partition("=")
     saved = Path(value) / ".hydra" / "overrides.yaml"
-    if key != "teacher" or not saved.is_file():
+    if key not in SOURCE_KEYS or not saved.is_file():
         return override
     own = sorted(str(o) for o in OmegaConf.load(saved) if not str(o).startswith(IGNORED_OVERRIDES))
-    return f"teacher=[{' '.join(own)}]"
+    return f"{key}=[{' '.join(own)}]"
 
 
 def _natural(p: Path):
@@ -63,7 +65,7 @@ def _read(d: Path) -> Run:
     overrides = [str(o) for o in OmegaConf.load(ov_path)] if ov_path.is_file() else []
     cfg_path = d / ".hydra" / "config.yaml"
     seed = int(OmegaConf.load(cfg_path).get("seed", 0)) if cfg_path.is_file() else 0
-    group = " ".join(sorted(_teacher_config(o) for o in overrides if not o.startswith(IGNORED_OVERRIDES)))
+    group = " ".join(sorted(_source_config(o) for o in overrides if not o.startswith(IGNORED_OVERRIDES)))
     if not ov_path.is_file() and not cfg_path.is_file():  # a phase of a multi-phase job
         group = f"phase={d.parent.name}/{d.name}"
     metrics_path = d / "metrics.csv"
@@ -88,7 +90,7 @@ def final_row(run: Run) -> pd.Series:
     if ev.empty:
         raise UserError(f"no eval rows in {run.path / 'metrics.csv'}")
     if "policy" in ev.columns:  # one row per policy (distill): a column per policy and metric
-        cols = [c for c in metric_columns(ev) if c not in ("policy", "teacher", "width")]
+        cols = [c for c in metric_columns(ev) if c not in ("policy", "teacher", "width", "updates")]
         return pd.Series({f"{r['policy']}/{c}": float(r[c]) for _, r in ev.iterrows() for c in cols})
     if ev["env_steps"].nunique() == 1 and len(ev) > 1:
         return ev[metric_columns(ev)].mean()

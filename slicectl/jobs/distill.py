@@ -14,58 +14,24 @@ of its teacher's.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 
 from slicectl.console import console
 from slicectl.jobs.build import eval_seeds, make_agent, make_env
+from slicectl.jobs.sources import agent_checkpoints, resolve_run
 from slicectl.methods.distill import Student, agreement, fit, n_params, seconds_per_decision
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
 from slicectl.runner.evaluate import evaluate
-from slicectl.runner.rundir import MetricsWriter, RunDir, completed_runs
+from slicectl.runner.rundir import MetricsWriter, RunDir
 
-TEACHER_JOBS = ("twin-train", "train")
 COLUMNS = ["env_steps", "episode", "split", "policy", "teacher", "width", "reward", "utility",
            "params", "seconds_per_decision", "agreement", "reward_share"]
 
-
-def resolve_teacher(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir:
-    """The teacher run: ``teacher=<run dir>``, or ``latest``, the newest
-    completed twin-train (else train) run under ``outputs/``."""
-    if cfg.teacher is None:
-        raise UserError("distill needs teacher=<run dir> (a twin-train or train run) or teacher=latest")
-    if str(cfg.teacher) != "latest":
-        run = RunDir(Path(str(cfg.teacher)).expanduser().resolve())
-        if not run.path.is_dir():
-            raise UserError(f"teacher: run directory not found: {cfg.teacher}")
-        m = run.manifest()
-        if m.get("job") not in TEACHER_JOBS or m.get("status") != "completed":
-            raise UserError(f"teacher: {run.path} is a {m.get('status')} {m.get('job')} run; "
-                            "distill needs a completed twin-train or train run")
-        return run
-    for job in TEACHER_JOBS:
-        found = completed_runs(outputs, lambda m: m.get("job") == job and m.get("stage") is None)
-        if found:
-            return found[0]
-    raise UserError(f"teacher=latest: no completed twin-train or train run under {outputs}/")
-
-
-def teacher_checkpoints(run: RunDir) -> dict[str, Path]:
-    if run.manifest().get("job") == "twin-train":
-        rounds = int(OmegaConf.load(run.path / ".hydra" / "config.yaml").twin.rounds)
-        out = {"dt": run.path / f"real{rounds}" / "checkpoints" / "last.pt"}
-        if (run.path / "plain").is_dir():
-            out["plain"] = run.path / "plain" / "checkpoints" / "last.pt"
-        return out
-    return {"agent": run.checkpoints / "best.pt"}
-
-
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
-    src = resolve_teacher(cfg)
+    src = resolve_run(cfg.teacher, "teacher", ("twin-train", "train"))
     run_dir.update(init_from=str(src.path))
     src_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
     seeds, seed, device = eval_seeds(cfg), int(cfg.seed), str(cfg.device)
@@ -76,7 +42,7 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     d, eval_steps = cfg.distill, int(cfg.eval.steps)
     writer = MetricsWriter(run_dir.metrics_path, COLUMNS)
     rows = []
-    for name, path in teacher_checkpoints(src).items():
+    for name, path in agent_checkpoints(src).items():
         state = checkpoint.load(path)["agent"]
         teacher = make_agent(src_cfg.agent, env, seed, device)
         teacher.load_state_dict(state, weights_only=True)
@@ -103,13 +69,11 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     run_dir.update(final=summary)
     return summary
 
-
 def _row(policy, teacher, width, res, params, spd, agree, teacher_reward) -> dict:
     reward = float(np.mean(res["reward"]))
     return {"policy": policy, "teacher": teacher, "width": width, "reward": reward,
             "utility": float(np.mean(res["utility"])), "params": params, "seconds_per_decision": spd,
             "agreement": agree, "reward_share": 1.0 if teacher_reward is None else reward / teacher_reward}
-
 
 def distill_table(rows: list[dict], n_seeds: int, steps: int) -> Table:
     table = Table(title=f"distillation (eq. 12): real env, {n_seeds} seeds × {steps} windows")

@@ -25,7 +25,7 @@ class EvalCfg(Strict):
 
 class JobCfg(Strict):
     name: Literal["train", "eval", "transfer", "progressive", "collaborative", "pipeline",
-                  "twin-train", "distill"]
+                  "twin-train", "distill", "offline", "landscape"]
 
 
 class PipelineCfg(Strict):
@@ -69,6 +69,28 @@ class DistillCfg(Strict):
         return self
 
 
+class OfflineCfg(Strict):
+    dataset_steps: int = Field(ge=1)
+    epochs: int = Field(ge=1)
+    twin_steps: int = Field(ge=1)
+    v: float = Field(ge=0)
+    cql_alpha: float = Field(ge=0)
+    evals: int = Field(ge=1)
+    arms: list[Literal["dt", "plain", "cql"]] = Field(min_length=1)
+
+
+class LandscapeCfg(Strict):
+    transitions: int = Field(ge=1)
+    range: float = Field(gt=0)
+    points: int = Field(ge=3)
+
+    @model_validator(mode="after")
+    def _odd(self):
+        if self.points % 2 == 0:
+            raise ValueError("points must be odd, so that λ = 0 is on the grid")
+        return self
+
+
 class RootCfg(Strict):
     env: dict[str, Any]
     agent: dict[str, Any]
@@ -82,9 +104,12 @@ class RootCfg(Strict):
     checkpoint: Literal["best", "last"]
     init_from: Optional[str]
     teacher: Optional[str]
+    dataset: Optional[str]
     pipeline: PipelineCfg
     twin: TwinCfg
     distill: DistillCfg
+    offline: OfflineCfg
+    landscape: LandscapeCfg
     train: TrainCfg
     eval: EvalCfg
 
