@@ -10,9 +10,12 @@ the plain offline baseline and discrete CQL, all on one fixed dataset.
    every arm), trains ``offline.twin_steps`` steps inside the twin (phase
    ``twin/``).
 3. Three arms train from the dataset alone, ``offline.epochs`` passes each,
-   with the same initial weights and the same minibatch sequence:
-   ``dt`` (eq. 13, v = ``offline.v``), ``plain`` (v = 0) and ``cql``
-   (α = ``offline.cql_alpha``). Each is saved as ``checkpoints/<arm>.pt``
+   with the same minibatch sequence: ``dt``, ``plain`` (v = 0, no twin:
+   the paper's baseline) and ``cql`` (α = ``offline.cql_alpha``). ``dt`` is
+   Algorithm 2 in the place of Algorithm 1's "train Agent 1" (§IV-B): Agent 1
+   is first empowered by θ2 with eq. (8) (ζ = ``twin.zeta``), then trains
+   with eq. (13) (v = ``offline.v``). The other arms start from the initial
+   weights θ2 started from. Each is saved as ``checkpoints/<arm>.pt``
    when done; an interrupted run resumes at the first unfinished arm.
    ``offline.arms`` picks which run (e.g. only ``[dt]`` to sweep v).
 
@@ -36,7 +39,7 @@ from slicectl.console import console
 from slicectl.jobs.build import eval_seeds, make_agent, make_env
 from slicectl.jobs.twin_train import settings
 from slicectl.methods import offline, twin_data
-from slicectl.methods.digital_twin import fit_twin, new_twin
+from slicectl.methods.digital_twin import empower, fit_twin, new_twin
 from slicectl.methods.twin_env import TwinBatchEnv
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
@@ -77,6 +80,8 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
             rows += checkpoint.load(path)["rows"]
             continue
         agent = make_agent(cfg.agent, eval_env, seed, device)
+        if arm == "dt":  # Algorithm 1 line 12 before Algorithm 2 takes over line 13's training
+            empower(agent, theta2, float(cfg.twin.zeta))
         offline.load_dataset(agent, data)
         agent.regulariser = penalties[arm]
         arm_rows: list[dict] = []
@@ -139,8 +144,12 @@ def _twin_agent(cfg: DictConfig, run_dir: RunDir, data: dict, s, seeds: list[int
     starts, steps = data["obs"][data["step"] == 0], int(real.episode_steps)
     if len(starts) == 0:
         starts = data["obs"][:1]
-    twin = TwinBatchEnv(model, real, starts, 1, steps)
-    twin_eval = TwinBatchEnv(model, real, starts, len(seeds), steps)
+    # eq. (6)'s threshold rose while the dataset was collected (one cell,
+    # one transition per step, in file order): the twin pays it as it stood
+    # mid-collection, so that its rewards match the dataset's on average
+    reward_t = len(data["reward"]) // 2
+    twin = TwinBatchEnv(model, real, starts, 1, steps, reward_t)
+    twin_eval = TwinBatchEnv(model, real, starts, len(seeds), steps, reward_t)
     agent = make_agent(cfg.agent, twin, seed, device)
     total = int(cfg.offline.twin_steps)
     run_phase(run_dir, "twin", twin, agent, twin_eval, Budget(total, total, int(cfg.eval.steps), seeds),
