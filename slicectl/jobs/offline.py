@@ -39,8 +39,7 @@ from slicectl.console import console
 from slicectl.jobs.build import eval_seeds, make_agent, make_env
 from slicectl.jobs.twin_train import settings
 from slicectl.methods import offline, twin_data
-from slicectl.methods.digital_twin import empower, fit_twin, new_twin
-from slicectl.methods.twin_env import TwinBatchEnv
+from slicectl.methods.digital_twin import empower, twin_envs
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
 from slicectl.runner.evaluate import evaluate
@@ -132,24 +131,12 @@ def _dataset(cfg: DictConfig, run_dir: RunDir, seed: int) -> dict:
 def _twin_agent(cfg: DictConfig, run_dir: RunDir, data: dict, s, seeds: list[int], seed: int, device: str):
     """θ2: the agent trained inside the twin fitted on the dataset (reused
     from ``checkpoints/twin.pt`` and the ``twin/`` phase when present)."""
-    path = run_dir.checkpoints / "twin.pt"
-    if path.is_file():
-        model = new_twin(data, s)
-        model.load_state_dict(checkpoint.load(path)["model"])
-    else:
-        model, stats = fit_twin(data, s, seed)
-        checkpoint.save(path, {"model": model.state_dict(), "stats": stats})
-        run_dir.update(twin=stats)
-    real = make_env(cfg.env, 1)
-    starts, steps = data["obs"][data["step"] == 0], int(real.episode_steps)
-    if len(starts) == 0:
-        starts = data["obs"][:1]
     # eq. (6)'s threshold rose while the dataset was collected (one cell,
     # one transition per step, in file order): the twin pays it as it stood
     # mid-collection, so that its rewards match the dataset's on average
-    reward_t = len(data["reward"]) // 2
-    twin = TwinBatchEnv(model, real, starts, 1, steps, reward_t)
-    twin_eval = TwinBatchEnv(model, real, starts, len(seeds), steps, reward_t)
+    twin, twin_eval, stats = twin_envs(run_dir.checkpoints / "twin.pt", data, s, seed, make_env(cfg.env, 1),
+                                       len(seeds), len(data["reward"]) // 2)
+    run_dir.update(twin=stats)
     agent = make_agent(cfg.agent, twin, seed, device)
     total = int(cfg.offline.twin_steps)
     run_phase(run_dir, "twin", twin, agent, twin_eval, Budget(total, total, int(cfg.eval.steps), seeds),

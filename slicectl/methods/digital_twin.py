@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -81,6 +82,28 @@ def fit_twin(data: dict, s: TwinSettings, seed: int) -> tuple[TwinModel, dict]:
     return model, {"twin_transitions": len(train_part["obs"]), **errors(model, held)}
 
 
+def twin_envs(path: Path, data: dict, s: TwinSettings, seed: int, real, n_eval: int,
+              reward_t: int) -> tuple[TwinBatchEnv, TwinBatchEnv, dict]:
+    """The twin fitted on ``data`` as a one-cell training env and an
+    ``n_eval``-cell evaluation env, and its fit statistics. The fit is saved
+    at ``path`` (with the ``reward_t`` its envs pay eq. 6 at) and reloaded
+    from there when present, so a resumed run meets the same twin."""
+    if path.is_file():
+        saved = checkpoint.load(path)
+        model = new_twin(data, s)
+        model.load_state_dict(saved["model"])
+        stats, reward_t = saved["stats"], int(saved["reward_t"])
+    else:
+        model, stats = fit_twin(data, s, seed)
+        checkpoint.save(path, {"model": model.state_dict(), "stats": stats, "reward_t": reward_t})
+    starts = data["obs"][data["step"] == 0]
+    if len(starts) == 0:  # a dataset cut mid-episode: start from its first state
+        starts = data["obs"][:1]
+    steps = int(real.episode_steps)
+    return (TwinBatchEnv(model, real, starts, 1, steps, reward_t),
+            TwinBatchEnv(model, real, starts, n_eval, steps, reward_t), stats)
+
+
 def algorithm1(run: RunDir, real_env, eval_env, agent1, make_agent2: Callable[[object, int], object],
                s: TwinSettings, eval_steps: int, eval_seeds: list[int], seed: int,
                on_round: Callable[[list[dict]], None] | None = None) -> list[dict]:
@@ -132,20 +155,9 @@ def _score_on_final_holdout(run: RunDir, rows: list[dict], data: dict, s: TwinSe
 def _twin_round(run: RunDir, i: int, real_env, agent1, make_agent2, data: dict, s: TwinSettings,
                 budget: Budget, seed: int) -> dict:
     """Lines 4–12 of round ``i``: fit the twin, train Agent 2 in it, empower Agent 1."""
-    path = run.checkpoints / f"twin{i}.pt"
-    if path.is_file():
-        saved = checkpoint.load(path)
-        model = new_twin(data, s)
-        model.load_state_dict(saved["model"])
-        stats, reward_t = saved["stats"], int(saved["reward_t"])
-    else:
-        model, stats = fit_twin(data, s, seed + i)
-        reward_t = int(real_env.t)
-        checkpoint.save(path, {"model": model.state_dict(), "stats": stats, "reward_t": reward_t})
-    starts = data["obs"][data["step"] == 0]
-    episode_steps = int(real_env.episode_steps)
-    twin = TwinBatchEnv(model, real_env.env, starts, 1, episode_steps, reward_t)
-    twin_eval = TwinBatchEnv(model, real_env.env, starts, len(budget.eval_seeds), episode_steps, reward_t)
+    # the twin pays eq. (6) at the threshold where the real env stands now
+    twin, twin_eval, stats = twin_envs(run.checkpoints / f"twin{i}.pt", data, s, seed + i, real_env.env,
+                                       len(budget.eval_seeds), int(real_env.t))
     agent2 = make_agent2(twin, seed + i)
     agent2.load_state_dict(agent1.state_dict(), weights_only=True)
     twin_final = run_phase(run, f"twin{i}", twin, agent2, twin_eval, budget, phase_seed(seed, i) + 1,
