@@ -94,15 +94,20 @@ class DQNAgent:
 
     def td_loss(self, batch: tuple) -> torch.Tensor:
         """The TD loss L_Q of the online network on a minibatch."""
-        obs, actions, rewards, next_obs, dones = batch
-        with torch.no_grad():
-            if self.double:  # online net picks a', target net values it
-                best = self.q(next_obs).argmax(dim=-1)
-                q_next = self.q_target.q_at(next_obs, best)
-            else:
-                q_next = self.q_target(next_obs).max(dim=-1).values
-            target = rewards + self.gamma * (1.0 - dones) * q_next
-        return F.smooth_l1_loss(self.q.q_at(obs, actions), target)
+        obs, actions = batch[0], batch[1]
+        return F.smooth_l1_loss(self.q.q_at(obs, actions), self.td_target(batch))
+
+    @torch.no_grad()
+    def td_target(self, batch: tuple) -> torch.Tensor:
+        """y = r + γ (1 − done) · Q_target(s', a'), a' by the online net
+        (double) or the target net (plain)."""
+        _, _, rewards, next_obs, dones = batch
+        if self.double:  # online net picks a', target net values it
+            best = self.q(next_obs).argmax(dim=-1)
+            q_next = self.q_target.q_at(next_obs, best)
+        else:
+            q_next = self.q_target(next_obs).max(dim=-1).values
+        return rewards + self.gamma * (1.0 - dones) * q_next
 
     def _step(self, loss: torch.Tensor, batch: tuple) -> None:
         """One clipped Adam step of the value network on ``loss`` (plus the

@@ -76,6 +76,10 @@ class DuelingGenerator(nn.Module):
         v, a = self.parts(obs, self.grid.expand(len(obs), -1))
         return v.mean(dim=-1, keepdim=True) + a
 
+    def q_at(self, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Q(s, a) for one action per row (the interface of ``QNetwork``)."""
+        return self.forward(obs).gather(1, actions.long().view(-1, 1)).squeeze(1)
+
 
 class Discriminator(nn.Module):
     """Scores each value sample given its state: (B, S), (B, N) -> (B, N)."""
@@ -138,15 +142,10 @@ class GANDDQNAgent(DQNAgent):
         return {"loss": g_loss.item(), "disc_loss": d_loss.item()}
 
     def td_loss(self, batch: tuple) -> torch.Tensor:
-        """The squared TD error of Q = E[Z] on the fixed τ grid, double-Q
-        target: deterministic, so it is what eq. (11)'s landscape measures
-        for this agent (its own update adds the adversarial term)."""
-        obs, actions, rewards, next_obs, dones = batch
-        with torch.no_grad():
-            best = self.q(next_obs).argmax(dim=-1, keepdim=True)
-            q_next = self.q_target(next_obs).gather(1, best).squeeze(1)
-            target = rewards + self.gamma * (1.0 - dones) * q_next
-        return F.mse_loss(self.q(obs).gather(1, actions.long().view(-1, 1)).squeeze(1), target)
+        """The squared TD error of Q = E[Z] on the fixed τ grid against the
+        double-Q target: deterministic, so it is what eq. (11)'s landscape
+        measures for this agent (its own update adds the adversarial term)."""
+        return F.mse_loss(self.q.q_at(batch[0], batch[1]), self.td_target(batch))
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "disc": self.disc.state_dict(),
