@@ -140,7 +140,6 @@ class GANDDQNCfg(DQNCfg):
     disc_hidden: list[int] = Field(min_length=1)
     disc_lr: float = Field(gt=0, le=1)
     gp_weight: float = Field(ge=0)
-    mean_weight: float = Field(ge=0)
 
 
 Range = tuple[float, float]
