@@ -56,6 +56,11 @@ class Distribution:
     b: float = 0.0
     c: float = 0.0
 
+    @classmethod
+    def from_config(cls, spec: dict) -> "Distribution":
+        """From a config mapping such as ``{dist: uniform, a: 0.0, b: 160.0}``."""
+        return cls(dist=str(spec["dist"]), **{k: float(v) for k, v in spec.items() if k != "dist"})
+
     def encoded(self, scale: float = 1.0) -> tuple[int, np.ndarray]:
         """Kernel code and parameters with every length-like parameter × scale
         (Pareto's shape ``a`` is dimensionless and left alone)."""

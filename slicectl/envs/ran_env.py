@@ -42,15 +42,12 @@ from slicectl.envs.core import RanCore, RanParams, SliceSpec
 from slicectl.envs.radio import Distribution
 
 
-def _law(spec: dict) -> Distribution:
-    return Distribution(dist=str(spec["dist"]), **{k: float(v) for k, v in spec.items() if k != "dist"})
-
-
 def make_params(slices: list[dict], **kwargs: Any) -> RanParams:
     """RanParams from plain config values (as written in conf/env/ran.yaml)."""
     specs = tuple(
         SliceSpec(name=s["name"], share=float(s["share"]),
-                  size_bits=_law(s["size_bits"]), gap_ms=_law(s["gap_ms"]),
+                  size_bits=Distribution.from_config(s["size_bits"]),
+                  gap_ms=Distribution.from_config(s["gap_ms"]),
                   rate_sla_bps=float(s["rate_sla_bps"]), latency_ms=float(s["latency_ms"]))
         for s in slices)
     kwargs["beta"] = tuple(float(b) for b in kwargs.get("beta", [1.0] * len(specs)))
