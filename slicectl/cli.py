@@ -97,6 +97,19 @@ for _name, (_stage, _help) in STAGES.items():
     _stage_command(_name, _stage, _help)
 
 
+@app.command(context_settings=EXTRA, epilog=_groups_help(),
+             help="chen2022: two-tier MVNO market. One agent per MVNO learns to split its blocks "
+                  "(lower tier), then one per MVNO learns to bid (upper tier); both are compared "
+                  "with truthful bidding, hard slicing, Table A and the oracle (Table 4). "
+                  "env=bidding unless given; experiment=chen2022 for the paper's agent settings. "
+                  "Settings: bidding.lower_steps, bidding.upper_steps, env.reward=utility|paper...")
+def bidding(ctx: typer.Context):
+    args = list(ctx.args)
+    if not any(a.split("=", 1)[0].lstrip("+~") in ("env", "experiment") for a in args):
+        args.insert(0, "env=bidding")
+    run_job("bidding", args)
+
+
 @app.command(context_settings=EXTRA, name="twin-train", epilog=_groups_help(),
              help="zhang_digital_twin Algorithm 1: the agent (agent=dqn|ddqn|...) trains with a "
                   "digital twin of the RAN, beside the same agent without it on the same real "

@@ -3,6 +3,7 @@
     target  y = r + γ (1 − done) · Q_target(s', argmax_a Q(s', a))   (double)
             y = r + γ (1 − done) · max_a Q_target(s', a)             (plain)
     loss    Huber(Q(s, a), y); Adam; soft target update θ' ← τθ + (1 − τ)θ'
+            (or a hard copy every ``target_every`` updates)
 
 Exploration is ε-greedy with an exponentially decaying ε. ``double`` and
 ``dueling`` are switches, so ``agent=ddqn`` and ``agent=dueling_dqn`` are
@@ -29,13 +30,15 @@ class DQNAgent:
                  buffer_size: int = 50_000, learning_starts: int = 200, train_freq: int = 1,
                  tau: float = 0.01, double: bool = False, dueling: bool = False,
                  eps_start: float = 1.0, eps_end: float = 0.01, eps_decay_steps: float = 3000,
-                 max_grad_norm: float = 10.0, device: str = "cpu", seed: int = 0):
+                 max_grad_norm: float = 10.0, target_every: int | None = None,
+                 device: str = "cpu", seed: int = 0):
         self.n_actions = n_actions
         self.gamma, self.batch_size, self.tau = gamma, batch_size, tau
         self.learning_starts, self.train_freq = learning_starts, train_freq
         self.double = double
         self.eps = (eps_start, eps_end, eps_decay_steps)
         self.max_grad_norm = max_grad_norm
+        self.target_every = target_every  # hard copy every n updates instead of the soft τ update
         self.device = torch.device(device)
         torch.manual_seed(seed)  # network initialisation
         self.q = self.network(obs_dim, n_actions, hidden, dueling).to(self.device)
@@ -118,9 +121,12 @@ class DQNAgent:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self._params, self.max_grad_norm, foreach=True)
         self.optimizer.step()
-        with torch.no_grad():
-            torch._foreach_lerp_(self._target_params, self._params, self.tau)
         self.updates += 1
+        with torch.no_grad():
+            if self.target_every is None:
+                torch._foreach_lerp_(self._target_params, self._params, self.tau)
+            elif self.updates % self.target_every == 0:
+                torch._foreach_copy_(self._target_params, self._params)
 
     def networks(self) -> dict[str, torch.nn.Module]:
         """The networks whose parameters make up the agent (eq. 8 mixes these)."""

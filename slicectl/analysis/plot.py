@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from slicectl.analysis import bidding
 from slicectl.analysis.runs import find_runs
 from slicectl.runner.errors import UserError
 from slicectl.runner.evaluate import mean_ci
@@ -18,6 +19,8 @@ def plot(paths: list[Path], metric: str = "utility") -> Path:
     import matplotlib.pyplot as plt
 
     runs = find_runs(paths)
+    if bidding.is_bidding(runs):  # chen2022: Figs. 14-15 and the lower tier's curves
+        return bidding.plots(runs)[0]
     if metric not in runs[0].metrics.columns:
         raise UserError(f"unknown metric {metric!r}; columns: {', '.join(runs[0].metrics.columns)}")
     fig, ax = plt.subplots(figsize=(7, 4.2))

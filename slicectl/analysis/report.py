@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 from rich.table import Table
 
+from slicectl.analysis import bidding
 from slicectl.analysis.runs import final_row, find_runs
 from slicectl.console import console
 from slicectl.runner.evaluate import mean_ci
@@ -31,6 +32,10 @@ def report(paths: list[Path], out: Path | None = None) -> pd.DataFrame:
     first = Path(paths[0])
     out = Path(out) if out else (first if not (first / "manifest.json").is_file() else runs[0].path) / "report.csv"
     summary.to_csv(out, index=False)
+    if bidding.is_bidding(runs):  # chen2022's Table 4 layout instead of one wide row per config
+        bidding.print_table4(runs)
+        console.print(f"written: {out}")
+        return summary
     table = Table(title=f"final metrics, {len(runs)} runs (mean ± 95% CI over seeds)")
     table.add_column("config", no_wrap=True)
     table.add_column("n", justify="right")

@@ -5,10 +5,16 @@ from __future__ import annotations
 def oracle(env, seed: int = 0, search: str = "coarse", coarse_units: int = 5,
            ftol: float | None = None):
     """The RAN's clairvoyant split search, huang2023's per-step optimum of
-    one slice (user level) or of the whole system (slice level)."""
+    one slice (user level) or of the whole system (slice level), chen2022's
+    per-window best lower-tier actions (the lower tier as a train env)."""
+    from slicectl.envs.bidding_env import LowerTierBatchEnv
     from slicectl.envs.huang_env import HuangUserBatchEnv
     from slicectl.envs.huang_system import HuangSliceLevelBatchEnv
 
+    if isinstance(env, LowerTierBatchEnv):
+        from slicectl.baselines.bidding import LowerOracle
+
+        return LowerOracle(env)
     if isinstance(env, HuangSliceLevelBatchEnv):
         from slicectl.baselines.huang_oracle import SystemOracle
 

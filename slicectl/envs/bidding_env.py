@@ -74,6 +74,7 @@ class _MarketBatch:
         self.table_draws = table_draws
         self.markets = [Market(self.p) for _ in range(num_envs)]
         self.rngs = [np.random.default_rng(0) for _ in range(num_envs)]
+        self.wins = [self.markets[0].window(self.rngs[b]) for b in range(num_envs)]
         M, S = self.p.n_mvnos, self.p.n_services
         self.tables = np.zeros((num_envs, M, self.p.n_rbs + 1), np.int64)
         self.service_names = [s.name for s in self.p.services]
@@ -92,13 +93,20 @@ class _MarketBatch:
             self.rngs[b] = np.random.default_rng(int(seed))
             self.markets[b].reset(self.rngs[b])
             self.tables[b] = self.markets[b].table_a(self.rngs[b], self.table_draws)
+            self.wins[b] = self.markets[b].window(self.rngs[b])
         self.episode_t = 0
+
+    def peek(self, b: int) -> dict[str, np.ndarray]:
+        """Row ``b``'s coming window (fading and packets): drawn ahead, so an
+        oracle can score every allocation under the window it will meet."""
+        return self.wins[b]
 
     def _window(self, b: int, rbs: np.ndarray, lower_actions: np.ndarray) -> dict[str, np.ndarray]:
         """Row ``b``'s window under blocks (M,) and lower actions (M,): every
         MVNO's eq. (9)–(15) metrics, stacked (M, ...), plus the packets sent."""
         mk = self.markets[b]
-        win = mk.window(self.rngs[b])
+        win = self.wins[b]
+        self.wins[b] = mk.window(self.rngs[b])
         split = mk.service_rbs(rbs, lower_actions)
         outs = [mk.lower(m, split[m], win) for m in range(self.p.n_mvnos)]
         res = {k: np.stack([o[k] for o in outs]) for k in outs[0]}
@@ -126,6 +134,7 @@ class _MarketBatch:
     def state_dict(self) -> dict:
         return {"rngs": [json.dumps(r.bit_generator.state) for r in self.rngs], "tables": self.tables.copy(),
                 "snr0": np.stack([mk.snr0 for mk in self.markets]), "episode_t": self.episode_t,
+                "wins": {k: np.stack([w[k] for w in self.wins]) for k in self.wins[0]},
                 **self._extra_state()}
 
     def load_state_dict(self, state: dict) -> None:
@@ -135,6 +144,8 @@ class _MarketBatch:
         for mk, snr in zip(self.markets, state["snr0"], strict=True):
             mk.snr0 = np.asarray(snr).copy()
         self.episode_t = int(state["episode_t"])
+        self.wins = [{k: np.asarray(v[b]).copy() for k, v in state["wins"].items()}
+                     for b in range(self.num_envs)]
         self._load_extra(state)
 
     def _extra_state(self) -> dict:
@@ -158,12 +169,22 @@ class UpperTierBatchEnv(_MarketBatch):
         self._reset_rows(seeds)
         # Algorithm 1 line 7: a random first bid vector makes the first state
         levels = np.stack([r.integers(0, self.p.bid_levels, self.p.n_mvnos) for r in self.rngs])
-        self._play(levels)
+        self.step(levels)
         self.episode_t = 0
         return self.last_obs.copy()
 
     def step(self, levels):
-        per = self._play(np.asarray(levels, dtype=np.int64).reshape(self.num_envs, self.p.n_mvnos))
+        levels = np.asarray(levels, dtype=np.int64).reshape(self.num_envs, self.p.n_mvnos)
+        outs = [self.outcome(b, levels[b]) for b in range(self.num_envs)]
+        return self.step_allocation(np.stack([o["rbs"] for o in outs]),
+                                    np.stack([o["lower"] for o in outs]), levels)
+
+    def step_allocation(self, rbs: np.ndarray, lower: np.ndarray, levels: np.ndarray):
+        """``step`` for an allocation decided by anyone (agents, baselines,
+        the oracle): blocks (B, M), lower-tier actions (B, M), and the bid
+        levels behind them (B, M; zeros when there were none, as in hard
+        slicing)."""
+        per = self.play(rbs, lower, levels)
         if self.reward_kind == "paper":
             reward = upper_reward(per, self.paper_reward, self.service_names)
         else:
@@ -179,16 +200,16 @@ class UpperTierBatchEnv(_MarketBatch):
         rbs = mk.allocate(mk.bids(levels))
         return {"rbs": rbs, "lower": self.tables[b, np.arange(self.p.n_mvnos), rbs]}
 
-    def _play(self, levels: np.ndarray) -> dict[str, np.ndarray]:
+    def play(self, rbs: np.ndarray, lower: np.ndarray, levels: np.ndarray) -> dict[str, np.ndarray]:
+        """One window of every row under an allocation: per-MVNO arrays (B, M[, S])."""
         rows = []
         for b, mk in enumerate(self.markets):
-            out = self.outcome(b, levels[b])
-            res = self._window(b, out["rbs"], out["lower"])
-            res["profit"] = mk.profit(res["rate_mbps"], out["rbs"])
+            res = self._window(b, rbs[b], lower[b])
+            res["profit"] = mk.profit(res["rate_mbps"], rbs[b])
             res["bid"] = mk.bids(levels[b])
-            res["rbs"] = out["rbs"].astype(np.float64)
+            res["rbs"] = rbs[b].astype(np.float64)
             rows.append(res)
-            self.last_obs[b] = np.stack([out["rbs"] / self.p.n_rbs, res["rate_mbps"] / mk.d_min,
+            self.last_obs[b] = np.stack([rbs[b] / self.p.n_rbs, res["rate_mbps"] / mk.d_min,
                                          levels[b] / max(self.p.bid_levels - 1, 1)], axis=1)
         return {k: np.stack([r[k] for r in rows]) for k in rows[0]}
 

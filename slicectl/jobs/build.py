@@ -5,6 +5,7 @@ from gymnasium import spaces
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from slicectl.agents.independent import IndependentAgents
 from slicectl.runner.errors import UserError
 
 TRUSTED_PREFIXES = ("slicectl.",)
@@ -36,9 +37,17 @@ def make_env(env_cfg: DictConfig, num_envs: int):
 
 def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
     """An agent sized to the env's spaces: discrete agents get the number of
-    actions; continuous ones the action box and the env's feasible sampler."""
+    actions; continuous ones the action box and the env's feasible sampler.
+    A multi-agent env (``MultiDiscrete`` actions, observations (M, d)) gets
+    one such agent per column, each with its own seed."""
     check_targets(agent_cfg, "agent")
     space = env.action_space
+    if isinstance(space, spaces.MultiDiscrete):
+        obs_dim = int(env.observation_space.shape[-1])
+        return IndependentAgents([
+            instantiate(agent_cfg, obs_dim=obs_dim, n_actions=int(n), seed=seed * 1009 + m,
+                        device=device, _convert_="all")
+            for m, n in enumerate(space.nvec)])
     sizes = ({"n_actions": int(space.n)} if isinstance(space, spaces.Discrete) else
              {"action_dim": int(space.shape[0]), "low": space.low, "high": space.high,
               "sampler": env.sampler})

@@ -13,7 +13,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from slicectl.jobs import collaborative, distill, landscape, offline, pipeline, progressive, transfer
+from slicectl.jobs import bidding, collaborative, distill, landscape, offline, pipeline, progressive, transfer
 from slicectl.jobs import twin_train
 from slicectl.jobs import eval as eval_job
 from slicectl.jobs import train as train_job
@@ -25,7 +25,7 @@ from slicectl.runner.rundir import RunDir
 JOBS = {"train": train_job.run, "eval": eval_job.run, "transfer": transfer.run,
         "progressive": progressive.run, "collaborative": collaborative.run, "pipeline": pipeline.run,
         "twin-train": twin_train.run, "distill": distill.run,
-        "offline": offline.run, "landscape": landscape.run}
+        "offline": offline.run, "landscape": landscape.run, "bidding": bidding.run}
 
 
 def _sigterm(signum, frame):

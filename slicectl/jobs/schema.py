@@ -25,7 +25,7 @@ class EvalCfg(Strict):
 
 class JobCfg(Strict):
     name: Literal["train", "eval", "transfer", "progressive", "collaborative", "pipeline",
-                  "twin-train", "distill", "offline", "landscape"]
+                  "twin-train", "distill", "offline", "landscape", "bidding"]
 
 
 class PipelineCfg(Strict):
@@ -91,6 +91,11 @@ class LandscapeCfg(Strict):
         return self
 
 
+class BiddingCfg(Strict):
+    lower_steps: int = Field(ge=1)
+    upper_steps: int = Field(ge=1)
+
+
 class RootCfg(Strict):
     env: dict[str, Any]
     agent: dict[str, Any]
@@ -110,6 +115,7 @@ class RootCfg(Strict):
     distill: DistillCfg
     offline: OfflineCfg
     landscape: LandscapeCfg
+    bidding: BiddingCfg
     train: TrainCfg
     eval: EvalCfg
 

@@ -33,12 +33,11 @@ class RewardCfg(Strict):
     sigma: float = Field(ge=0)
 
 
-class RadioCfg(Strict):
-    """Radio keys of a single cell (slicectl.envs.radio)."""
+class LinkCfg(Strict):
+    """Radio keys of one BS and its users' links (slicectl.envs.radio)."""
 
     radius_m: float = Field(gt=0)
     min_distance_m: float = Field(gt=0)
-    unit_hz: float = Field(gt=0)
     bandwidth_hz: float = Field(gt=0)
     tx_power_dbm: float
     noise_dbm_hz: float
@@ -52,6 +51,12 @@ class RadioCfg(Strict):
         if self.min_distance_m >= self.radius_m:
             raise ValueError("min_distance_m must be below radius_m")
         return self
+
+
+class RadioCfg(LinkCfg):
+    """Radio keys of a single cell in bandwidth units."""
+
+    unit_hz: float = Field(gt=0)
 
 
 class CellEnvCfg(RadioCfg):
@@ -98,6 +103,62 @@ class RanEnvCfg(CellEnvCfg):
         return self
 
 
+class ServiceCfg(Strict):
+    name: str
+    size_bits: Law
+    gap_ms: Law
+    rate_sla_bps: float = Field(gt=0)
+
+
+class PaperRewardCfg(Strict):
+    qoe_upper: dict[Literal["volte", "embb", "urllc"], float]
+    qoe_lower: dict[Literal["volte", "embb", "urllc"], float]
+    upper_se_min: float
+    upper_se_ref: float
+    upper_profit_min: float
+    upper_profit_low: float
+    lower_se_min: float
+
+
+class BiddingEnvCfg(LinkCfg):
+    """conf/env/bidding.yaml (slicectl.envs.bidding_env)."""
+
+    target: str = Field(alias="_target_")
+    num_envs: int = Field(ge=1)
+    episode_steps: int = Field(ge=1)
+    reward: Literal["utility", "paper"]
+    bidding: Literal["random", "truthful"]
+    table_draws: int = Field(ge=1, le=10_000)
+    rb_hz: float = Field(gt=0)
+    window_ms: float = Field(gt=0)
+    bid_levels: int = Field(ge=1, le=1000)
+    lower_units: int = Field(ge=3, le=200)
+    rho: float = Field(ge=0)
+    phi: list[float]
+    omega: float = Field(ge=0)
+    penalty_r: Optional[float] = Field(default=None, ge=0)
+    rate_unit_bps: float = Field(gt=0)
+    mix: list[list[int]] = Field(min_length=1)
+    services: list[ServiceCfg]
+    paper_reward: PaperRewardCfg
+    discrete: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        n = self.bandwidth_hz / self.rb_hz
+        if abs(n - round(n)) > 1e-6:
+            raise ValueError(f"bandwidth_hz ({self.bandwidth_hz:g}) is not a whole number of rb_hz ({self.rb_hz:g})")
+        names = [s.name for s in self.services]
+        if sorted(names) != ["embb", "urllc", "volte"]:
+            raise ValueError(f"services must be volte, embb and urllc (got {names})")
+        if len(self.phi) != len(self.services):
+            raise ValueError(f"phi has {len(self.phi)} weights for {len(self.services)} services")
+        for m, row in enumerate(self.mix):
+            if len(row) != len(self.services) or min(row) < 0 or sum(row) == 0:
+                raise ValueError(f"mix[{m}] needs {len(self.services)} user counts >= 0, not all 0")
+        return self
+
+
 class OffPolicyCfg(Strict):
     """Keys every replay-based agent has."""
 
@@ -129,7 +190,33 @@ class DQNCfg(OffPolicyCfg):
     eps_end: float = Field(ge=0, le=1)
     eps_decay_steps: float = Field(gt=0)
     max_grad_norm: float = Field(gt=0)
+    target_every: Optional[int] = Field(default=None, ge=1)
     discrete: ClassVar[bool] = True
+
+
+class QLCfg(Strict):
+    """conf/agent/ql.yaml (slicectl.agents.tabular.QLearningAgent)."""
+
+    target: str = Field(alias="_target_")
+    bins: int = Field(ge=1, le=1000)
+    obs_low: float
+    obs_high: float
+    lr: float = Field(gt=0, le=1)
+    gamma: float = Field(ge=0, le=1)
+    eps_start: float = Field(ge=0, le=1)
+    eps_end: float = Field(ge=0, le=1)
+    eps_decay_steps: float = Field(gt=0)
+    target_every: Optional[int] = Field(default=None, ge=1)
+    learning_starts: int = Field(default=0, ge=0)
+    buffer_size: Optional[int] = Field(default=None, ge=1)   # unused by a table (see the agent)
+    hidden: Optional[list[int]] = None                       # unused by a table (see the agent)
+    discrete: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.obs_high <= self.obs_low:
+            raise ValueError("obs_high must be above obs_low")
+        return self
 
 
 class GANDDQNCfg(DQNCfg):
@@ -263,9 +350,12 @@ ENV_SCHEMAS: dict[str, type[BaseModel]] = {
     "slicectl.envs.ran_env.RanBatchEnv": RanEnvCfg,
     "slicectl.envs.huang_env.HuangUserBatchEnv": HuangUserEnvCfg,
     "slicectl.envs.huang_system.HuangSliceLevelBatchEnv": HuangSliceEnvCfg,
+    "slicectl.envs.bidding_env.LowerTierBatchEnv": BiddingEnvCfg,
+    "slicectl.envs.bidding_env.UpperTierBatchEnv": BiddingEnvCfg,
 }
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     "slicectl.agents.dqn.DQNAgent": DQNCfg,
     "slicectl.agents.gan_ddqn.GANDDQNAgent": GANDDQNCfg,
+    "slicectl.agents.tabular.QLearningAgent": QLCfg,
     "slicectl.agents.td3.TD3Agent": TD3Cfg,
 }

@@ -14,6 +14,8 @@ def evaluate(policy, env, seeds, steps: int) -> dict[str, np.ndarray]:
     sums: dict[str, np.ndarray] = {}
     for _ in range(steps):
         obs, reward, _, info = env.step(policy.act(obs, explore=False))
+        if reward.ndim > 1:  # one reward per agent (multi-agent envs): their mean
+            reward = reward.mean(axis=1)
         for k in ("reward", *env.metric_names):
             v = reward if k == "reward" else info[k]
             sums[k] = sums.get(k, 0.0) + v
