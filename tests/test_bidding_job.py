@@ -80,10 +80,12 @@ def test_bidding_smoke_writes_table4_and_every_window(cli):
     assert (lower["oracle"].to_numpy()[:, None] >= lower.to_numpy() - 1e-9).all()
 
 
-def test_bidding_refuses_another_env_and_tabular_runs(cli):
+def test_bidding_refuses_another_env_and_a_continuous_agent_and_tabular_runs(cli):
     r = cli("bidding", *SMOKE, "env=ran")
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0
     assert "env=bidding" in r.stderr
+    r = cli("bidding", *SMOKE, "agent=td3")
+    assert r.returncode == 2 and "needs continuous actions" in r.stderr and "Traceback" not in r.stderr
     r = cli("bidding", *SMOKE, "experiment=chen2022", "agent=ql")
     assert r.returncode == 0, r.stderr
 

@@ -145,7 +145,7 @@ def validate(cfg: dict) -> RootCfg:
         raise UserError(f"job {root.job.name} (huang2023 stages 2-4) needs env=huang_slice")
     if root.job.name == "twin-train" and env.target != "slicectl.envs.ran_env.RanBatchEnv":
         raise UserError("job twin-train (zhang_digital_twin) needs env=ran")
-    if root.job.name in ("train", "twin-train") and agent.discrete != env.discrete:
+    if root.job.name in ("train", "twin-train", "bidding") and agent.discrete != env.discrete:
         kind = "discrete" if agent.discrete else "continuous"
         raise UserError(f"agent {agent.target.rsplit('.', 1)[-1]} needs {kind} actions, which "
                         f"env {env.target.rsplit('.', 1)[-1]} (as configured) does not have")
