@@ -29,6 +29,17 @@ def test_tabular_q_learning_learns_a_bandit_and_independent_agents_keep_their_co
     assert (agents.act(obs, explore=False) == np.array([[0, 1], [1, 2]])).all()
 
 
+def test_tabular_ties_are_broken_at_random():
+    """An unvisited state has all-zero values: greedy picks uniformly among them
+    (not always action 0); a state with one best action always picks it."""
+    agent = QLearningAgent(1, 4, seed=0)
+    obs = np.full((400, 1), 0.25, np.float32)
+    counts = np.bincount(agent.act(obs, explore=False), minlength=4)
+    assert (counts > 60).all(), counts
+    agent.q[agent.state_index(obs[:1]), 2] = 0.1
+    assert (agent.act(obs, explore=False) == 2).all()
+
+
 def test_tabular_checkpoint_continues_identically():
     def make():
         return IndependentAgents([QLearningAgent(1, 3, target_every=7, seed=m) for m in range(2)])

@@ -8,7 +8,9 @@ range [0, 2]. Update, one transition at a time in the order given:
 Q(s, a) ← Q(s, a) + lr·(r + γ·max_a' Q̂(s', a') − Q(s, a)), where Q̂ is the
 live table, or with ``target_every`` a copy refreshed every that many
 updates (the target network of chen2022's preset, for a table). ε-greedy
-exploration with the DQN family's schedule; ties go to the lowest action.
+exploration with the DQN family's schedule; ties between greedy actions are
+broken at random (Sutton & Barto), so a state never visited acts uniformly
+rather than always taking action 0.
 """
 from __future__ import annotations
 
@@ -51,7 +53,9 @@ class QLearningAgent:
         return cells @ self._radix
 
     def greedy(self, obs: np.ndarray) -> np.ndarray:
-        return self.q[self.state_index(obs)].argmax(axis=-1)
+        q = self.q[self.state_index(obs)]
+        best = q == q.max(axis=-1, keepdims=True)
+        return np.where(best, self.rng.random(q.shape), -1.0).argmax(axis=-1)
 
     def act(self, obs: np.ndarray, explore: bool = True) -> np.ndarray:
         actions = self.greedy(obs)

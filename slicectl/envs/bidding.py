@@ -34,7 +34,15 @@ How each equation of the paper is read (the text copy lost its layout):
     user would get the full 46 dBm.
 (12) g_j: TR 36.814 path loss from the user's distance and Rayleigh fading,
     an Exp(1) power gain redrawn every window (Table 2: "Rayleigh").
-(13) SE_m = Σ_j v_j / c_m (bit/s/Hz).
+(10), (13) v_m = Σ_j v_j and SE_m = v_m / c_m (bit/s/Hz), with v_j the rate
+    the BS *delivers* to user j: its Shannon rate of eq. (9), but no more
+    than the traffic it has to send (per service: min(capacity, offered
+    load)). Counting the capacity of an idle link would make SE a property
+    of the channel alone: every split of c_m would have the same SE (the
+    users of all services sit in the same disc), whereas the paper finds SE
+    separating the methods (Dueling DQN 76% above Q-learning) and tracking
+    the lower-tier utility (Figs. 5-6, 10-11). The same delivered rate is
+    the v_m that earns profit in eq. (3).
 (14) SSR_s = Σ_{j∈s} q_j·1[v_j ≥ v̄_s] / Σ_{j∈s} q_j: the share of the
     service's packets sent in the window whose user's rate meets the SLA
     (1 when no packet was sent). v_j here is the rate while the user is
@@ -50,21 +58,23 @@ packets in it are Poisson with the mean of its service's inter-arrival law;
 inside a service, the users that have packets in the window take turns on
 the service's whole bandwidth (time-domain round robin, as the 3-slice RAN's
 scheduler serves packets), so a user's rate while served is c_s·L·log2(1 +
-SNR_j) and its mean rate (eq. 9, summed in eqs. 10 and 13) that divided by
-the number of active users; a service with no active user wastes its share.
-(An equal split of the band among users instead makes the 100 Mb/s eMBB SLA
-unreachable for everyone: 11 users in 3.4 MHz get ~70 Mb/s each.) the lower-tier action space is every split of ``lower_units``
-equal parts into the three services with at least one part each, mapped to
-whole resource blocks of c_m by largest remainder.
+SNR_j) and its mean rate (eq. 9) that divided by the number of active
+users; a service with no active user wastes its share. (An equal split of
+the band among users instead makes the 100 Mb/s eMBB SLA unreachable for
+everyone: 11 users in 3.4 MHz get ~70 Mb/s each.) The service delivers the
+smaller of that capacity and its offered load (eqs. 10, 13, 14). The
+lower-tier action space is every split of ``lower_units`` equal parts into
+the three services with at least one part each, mapped to whole resource
+blocks of c_m by largest remainder.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 import numpy as np
 
 from slicectl.envs.actions import split_table
-from slicectl.envs.radio import Distribution, mean_snr, shannon_rate, uniform_disc
+from slicectl.envs.radio import Distribution, LinkParams
 
 
 @dataclass(frozen=True)
@@ -76,19 +86,15 @@ class Service:
 
 
 @dataclass(frozen=True)
-class MarketParams:
+class MarketParams(LinkParams):
+    """Every number of the market; defaults are conf/env/bidding.yaml's (the
+    radio link's, but the band, in LinkParams)."""
+
     services: tuple[Service, ...]
     mix: tuple[tuple[int, ...], ...]   # users of each service, per MVNO (Table 3)
+    _: KW_ONLY
     bandwidth_hz: float = 10e6
     rb_hz: float = 0.2e6
-    radius_m: float = 40.0
-    min_distance_m: float = 1.0
-    tx_power_dbm: float = 46.0
-    noise_dbm_hz: float = -174.0
-    rx_gain_db: float = 20.0
-    path_loss_a_db: float = 145.4
-    path_loss_b_db: float = 37.5
-    mimo_streams: float = 8.0
     window_ms: float = 200.0
     bid_levels: int = 10
     lower_units: int = 10
@@ -144,6 +150,8 @@ class Market:
         self.service_of = np.concatenate([np.repeat(np.arange(p.n_services), row) for row in counts])
         self.n_users = len(self.mvno_of)
         self.counts = counts                                   # (M, S)
+        self.members = [np.flatnonzero(self.mvno_of == m) for m in range(p.n_mvnos)]
+        self.onehot = np.eye(p.n_services)[self.service_of]   # (U, S)
         self.d_min = np.array([(self.sla[self.service_of] * (self.mvno_of == m)).sum()
                                for m in range(p.n_mvnos)]) / p.rate_unit_bps
         self.d_max = counts.sum(axis=1) * self.sla.max() / p.rate_unit_bps
@@ -156,9 +164,7 @@ class Market:
     def reset(self, rng: np.random.Generator) -> None:
         """Place the users (the MVNO and service of each are fixed by ``mix``)."""
         p = self.p
-        distance = uniform_disc(rng, self.n_users, p.radius_m, p.min_distance_m)
-        self.snr0 = mean_snr(distance, p.tx_power_dbm, p.bandwidth_hz, p.noise_dbm_hz,
-                             p.rx_gain_db, p.path_loss_a_db, p.path_loss_b_db)
+        _, self.snr0 = p.place(rng, self.n_users)
 
     def window(self, rng: np.random.Generator, n: int | None = None) -> dict[str, np.ndarray]:
         """Fading gains and packet counts of one window, or of ``n`` windows
@@ -191,9 +197,9 @@ class Market:
         """MVNO ``m``'s eqs. (9)–(15) for blocks per service (..., S) in one
         window; every output has the leading shape of ``service_rbs``."""
         p = self.p
-        users = self.mvno_of == m
+        users = self.members[m]
         svc = self.service_of[users]
-        onehot = np.eye(p.n_services)[svc]                                    # (u, S)
+        onehot = self.onehot[users]                                           # (u, S)
         packets = win["packets"][users]
         active = packets > 0
         n_active = active @ onehot                                            # (S,)
@@ -204,16 +210,18 @@ class Market:
         rate = served * share                                                 # eq. (9), bit/s
         ok = (served >= self.sla[svc]) & active
         load = (packets * self.packet_bits[svc]) @ onehot / (p.window_ms / 1e3)  # offered bit/s
-        capacity = rate @ onehot
-        carried = np.where(load > 0, np.minimum(1.0, capacity / np.maximum(load, 1e-12)), 1.0)
+        capacity = rate @ onehot                                              # (..., S)
+        delivered = np.minimum(capacity, load)                                # bits actually sent
+        carried = np.where(load > 0, delivered / np.maximum(load, 1e-12), 1.0)
         sent = packets @ onehot
         valid = (ok * packets) @ onehot
         ssr = np.where(sent > 0, carried * valid / np.maximum(sent, 1), 1.0)  # eq. (14)
         c_hz = hz.sum(axis=-1)
-        total = rate.sum(axis=-1)                                             # eq. (10)
+        total = delivered.sum(axis=-1)                                        # eq. (10)
         se = np.where(c_hz > 0, total / np.maximum(c_hz, 1.0), 0.0)           # eq. (13)
         utility = p.rho * se + ssr @ np.asarray(p.phi)                       # eq. (15)
-        return {"rate_mbps": total / p.rate_unit_bps, "se": se, "ssr": ssr, "utility": utility}
+        return {"rate_mbps": total / p.rate_unit_bps, "se": se, "ssr": ssr, "utility": utility,
+                "sent": np.broadcast_to(sent, ssr.shape)}  # packets per service
 
     def lower_all(self, m: int, rbs_options: np.ndarray, win: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Every lower-tier action for every holding in ``rbs_options`` (R,)

@@ -110,9 +110,7 @@ class _MarketBatch:
         split = mk.service_rbs(rbs, lower_actions)
         outs = [mk.lower(m, split[m], win) for m in range(self.p.n_mvnos)]
         res = {k: np.stack([o[k] for o in outs]) for k in outs[0]}
-        onehot = np.eye(self.p.n_services)[mk.service_of]
-        sent = np.stack([(win["packets"] * (mk.mvno_of == m)) @ onehot for m in range(self.p.n_mvnos)])
-        res["sent"] = sent / mk.mean_packets / np.maximum(mk.counts, 1)
+        res["sent"] = res["sent"] / mk.mean_packets / np.maximum(mk.counts, 1)  # over the mean
         res["split"] = split
         return res
 

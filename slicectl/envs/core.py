@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slicectl.envs import kernel
-from slicectl.envs.radio import Distribution, mean_snr, uniform_disc
+from slicectl.envs.radio import Distribution, LinkParams, uniform_disc
 
 
 @dataclass(frozen=True)
@@ -30,23 +30,15 @@ class SliceSpec:
 
 
 @dataclass(frozen=True)
-class RanParams:
-    """Every number of the cell model; defaults are conf/env/ran.yaml's."""
+class RanParams(LinkParams):
+    """Every number of the cell model; defaults are conf/env/ran.yaml's
+    (the radio link's in LinkParams)."""
 
     slices: tuple[SliceSpec, ...]
     n_users: int = 100
-    radius_m: float = 40.0
-    min_distance_m: float = 1.0
-    bandwidth_hz: float = 20e6
     unit_hz: float = 200e3
     rb_hz: float = 180e3
-    tx_power_dbm: float = 46.0
-    noise_dbm_hz: float = -174.0
-    rx_gain_db: float = 20.0
-    path_loss_a_db: float = 145.4
-    path_loss_b_db: float = 37.5
     shadowing_db: float = 8.0
-    mimo_streams: float = 8.0
     slot_ms: float = 0.5
     slots_per_step: int = 400
     buffer_packets: int = 5
@@ -125,8 +117,7 @@ class RanCore:
             self.slice_of[b] = slice_of
             self.off[b] = np.searchsorted(slice_of, np.arange(p.n_slices + 1))
             self.distance[b] = uniform_disc(rng, p.n_users, p.radius_m, p.min_distance_m)
-        self.snr0[:] = mean_snr(self.distance, p.tx_power_dbm, p.bandwidth_hz, p.noise_dbm_hz,
-                                p.rx_gain_db, p.path_loss_a_db, p.path_loss_b_db)
+        self.snr0[:] = p.mean_snr(self.distance)
         for name in _MUTABLE:
             getattr(self, name)[...] = 0
         kernel.init_arrivals(self.key, self.slice_of, self.n_users, self._gap_code,

@@ -38,12 +38,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slicectl.envs.radio import mean_snr, uniform_disc
+from slicectl.envs.radio import LinkParams
 
 
 @dataclass(frozen=True)
-class HuangSliceParams:
-    """Every number of one slice; defaults are conf/model/huang.yaml's."""
+class HuangSliceParams(LinkParams):
+    """Every number of one slice; defaults are conf/model/huang.yaml's (the
+    radio link redeclares LinkParams' defaults: a 1 km macro cell)."""
 
     n_users: int = 5
     population_seed: int | None = 0        # the users (positions, w, α, U_min, demand); None: new every episode
@@ -129,9 +130,7 @@ class HuangSliceCore:
         for b, seed in enumerate(np.asarray(seeds).reshape(self.batch)):
             fixed = p.population_seed is not None
             rng = np.random.default_rng(p.population_seed if fixed else int(seed))
-            d = uniform_disc(rng, p.n_users, p.radius_m, p.min_distance_m)
-            snr = mean_snr(d, p.tx_power_dbm, p.bandwidth_hz, p.noise_dbm_hz, p.rx_gain_db,
-                           p.path_loss_a_db, p.path_loss_b_db)
+            _, snr = p.place(rng, p.n_users)
             self.se[b] = np.minimum(p.mimo_streams * np.log2(1.0 + snr), p.max_se)
             self.w[b] = rng.uniform(*p.weight_range, p.n_users)
             self.mean_demand[b] = rng.uniform(*p.demand_mbps, p.n_users)

@@ -40,6 +40,32 @@ def shannon_rate(bandwidth_hz, snr, streams: float = 1.0):
     return np.asarray(bandwidth_hz) * streams * np.log2(1.0 + np.asarray(snr))
 
 
+@dataclass(frozen=True, kw_only=True)
+class LinkParams:
+    """The single-BS downlink every cell model shares; defaults are the
+    reference RAN's (conf/env/ran.yaml). Keyword-only, so a model's own
+    fields can come first and it can redeclare a default."""
+
+    radius_m: float = 40.0
+    min_distance_m: float = 1.0
+    bandwidth_hz: float = 20e6          # the band the BS power is spread over
+    tx_power_dbm: float = 46.0
+    noise_dbm_hz: float = -174.0
+    rx_gain_db: float = 20.0
+    path_loss_a_db: float = 145.4
+    path_loss_b_db: float = 37.5
+    mimo_streams: float = 8.0
+
+    def place(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distances of ``n`` users uniform in the disc and their mean SNR (linear)."""
+        distance = uniform_disc(rng, n, self.radius_m, self.min_distance_m)
+        return distance, self.mean_snr(distance)
+
+    def mean_snr(self, distance_m: np.ndarray) -> np.ndarray:
+        return mean_snr(distance_m, self.tx_power_dbm, self.bandwidth_hz, self.noise_dbm_hz,
+                        self.rx_gain_db, self.path_loss_a_db, self.path_loss_b_db)
+
+
 def uniform_disc(rng: np.random.Generator, n: int, radius_m: float, min_m: float) -> np.ndarray:
     """Distances of ``n`` points uniform (by area) in a disc, at least ``min_m`` from the centre."""
     r2 = rng.uniform(min_m**2, radius_m**2, size=n)

@@ -15,30 +15,28 @@ import numpy as np
 import pandas as pd
 
 
-def play_upper(env, decide: Callable, seeds: list[int], steps: int, policy: str) -> pd.DataFrame:
-    """Every window of ``decide`` on the upper-tier env whose rows are
-    ``seeds``: one row per (seed, step) with F and each MVNO's profit,
-    utility, SE, SSRs, bid and blocks."""
-    env.reset(list(seeds))
-    obs = env.last_obs.copy()
-    frames = []
-    for t in range(steps):
-        rbs, lower, levels = decide(env, obs)
-        obs, _, _, info = env.step_allocation(rbs, lower, levels)
-        frames.append(pd.DataFrame({"policy": policy, "seed": seeds, "step": t,
-                                    **{k: np.asarray(v) for k, v in info.items()}}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def play_lower(env, policy_obj, seeds: list[int], steps: int, policy: str) -> pd.DataFrame:
-    """Every window of a lower-tier policy (``act(obs)``) on the lower-tier env."""
+def _play(env, step: Callable, seeds: list[int], steps: int, policy: str) -> pd.DataFrame:
+    """Every window of ``step(obs) -> (obs, reward, truncated, info)`` on the
+    env whose rows are ``seeds``: one row per (seed, step) with the info's
+    per-MVNO figures."""
     obs = env.reset(list(seeds))
     frames = []
     for t in range(steps):
-        obs, _, _, info = env.step(policy_obj.act(obs, explore=False))
+        obs, _, _, info = step(obs)
         frames.append(pd.DataFrame({"policy": policy, "seed": seeds, "step": t,
                                     **{k: np.asarray(v) for k, v in info.items()}}))
     return pd.concat(frames, ignore_index=True)
+
+
+def play_upper(env, decide: Callable, seeds: list[int], steps: int, policy: str) -> pd.DataFrame:
+    """An upper-tier decider (``decide(env, obs) -> (blocks, lower actions,
+    bid levels)``): F and each MVNO's profit, utility, SE, SSRs, bid, blocks."""
+    return _play(env, lambda obs: env.step_allocation(*decide(env, obs)), seeds, steps, policy)
+
+
+def play_lower(env, policy_obj, seeds: list[int], steps: int, policy: str) -> pd.DataFrame:
+    """A lower-tier policy (``act(obs, explore=False)``) on the lower-tier env."""
+    return _play(env, lambda obs: env.step(policy_obj.act(obs, explore=False)), seeds, steps, policy)
 
 
 def summary(upper: pd.DataFrame, lower: pd.DataFrame, agent: str = "agent") -> dict[str, float]:
