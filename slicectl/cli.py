@@ -142,11 +142,11 @@ def landscape(ctx: typer.Context):
 
 
 @app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(),
-             help="Evaluate a baseline (--baseline random|equal|proportional|oracle) or a "
+             help="Evaluate a baseline (--baseline random|equal|proportional|oracle|admm|greedy) or a "
                   "training run (run_dir=<dir>) on the fixed evaluation seeds.")
 def eval_(ctx: typer.Context,
           baseline: Optional[str] = typer.Option(None, "--baseline", help="random | equal | "
-                                                 "proportional | oracle")):
+                                                 "proportional | oracle | admm | greedy")):
     args = list(ctx.args) + ([f"baseline={baseline}"] if baseline else [])
     run_job("eval", args)
 

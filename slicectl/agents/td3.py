@@ -37,7 +37,8 @@ class TD3Agent:
                  batch_size: int = 256, buffer_size: int = 100_000, learning_starts: int = 1000,
                  policy_delay: int = 5, n_critics: int = 2, target_noise: float = 0.2,
                  noise_clip: float = 0.5, sigma: float = 0.1, epsilon: float = 0.0,
-                 sampler: Sampler | None = None, device: str = "cpu", seed: int = 0):
+                 sampler: Sampler | None = None, critic_hidden: Sequence[int] | None = None,
+                 device: str = "cpu", seed: int = 0):
         self.action_dim = action_dim
         self.low = np.broadcast_to(np.asarray(low, np.float64), (action_dim,))
         self.high = np.broadcast_to(np.asarray(high, np.float64), (action_dim,))
@@ -51,8 +52,9 @@ class TD3Agent:
         torch.manual_seed(seed)
         self.actor = Actor(obs_dim, action_dim, hidden).to(self.device)
         self.actor_target = Actor(obs_dim, action_dim, hidden).to(self.device)
-        self.critic = CriticEnsemble(n_critics, obs_dim, action_dim, hidden).to(self.device)
-        self.critic_target = CriticEnsemble(n_critics, obs_dim, action_dim, hidden).to(self.device)
+        critic_hidden = hidden if critic_hidden is None else critic_hidden  # zhang2021 sizes them apart
+        self.critic = CriticEnsemble(n_critics, obs_dim, action_dim, critic_hidden).to(self.device)
+        self.critic_target = CriticEnsemble(n_critics, obs_dim, action_dim, critic_hidden).to(self.device)
         self.actor_target.load_state_dict(self.actor.state_dict())
         self.critic_target.load_state_dict(self.critic.state_dict())
         # each network's parameters are views into one flat tensor (see

@@ -1,6 +1,8 @@
 """`--baseline oracle` on any environment: the oracle that knows its model."""
 from __future__ import annotations
 
+from slicectl.runner.errors import Unavailable
+
 
 def oracle(env, seed: int = 0, search: str = "coarse", coarse_units: int = 5,
            ftol: float | None = None):
@@ -11,6 +13,11 @@ def oracle(env, seed: int = 0, search: str = "coarse", coarse_units: int = 5,
     from slicectl.envs.huang_env import HuangUserBatchEnv
     from slicectl.envs.huang_system import HuangSliceLevelBatchEnv
 
+    from slicectl.envs.iiot_env import IIoTBatchEnv
+
+    if isinstance(env, IIoTBatchEnv):
+        raise Unavailable("env iiot has no oracle (zhang2021's problem is a mixed-integer program); "
+                          "compare with --baseline greedy")
     if isinstance(env, LowerTierBatchEnv):
         from slicectl.baselines.bidding import LowerOracle
 

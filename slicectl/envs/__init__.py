@@ -6,3 +6,4 @@ register(id="slicectl/HuangUser-v0", entry_point="slicectl.envs.huang_env:HuangU
 register(id="slicectl/HuangSlice-v0", entry_point="slicectl.envs.huang_system:HuangSliceLevelEnv")
 register(id="slicectl/BiddingUpper-v0", entry_point="slicectl.envs.bidding_env:BiddingUpperEnv")
 register(id="slicectl/BiddingLower-v0", entry_point="slicectl.envs.bidding_env:BiddingLowerEnv")
+register(id="slicectl/IIoT-v0", entry_point="slicectl.envs.iiot_env:IIoTEnv")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from gymnasium import spaces
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -57,7 +58,12 @@ def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
 
 def make_baseline(name_or_cfg, env, seed: int):
     check_targets(name_or_cfg, "baseline")
-    return instantiate(name_or_cfg, env=env, seed=seed, _convert_="all")
+    try:
+        return instantiate(name_or_cfg, env=env, seed=seed, _convert_="all")
+    except InstantiationException as e:  # a baseline's own UserError, not Hydra's wrapping of it
+        if isinstance(e.__cause__, UserError):
+            raise e.__cause__ from None
+        raise
 
 
 def eval_seeds(cfg: DictConfig) -> list[int]:

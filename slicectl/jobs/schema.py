@@ -20,7 +20,7 @@ class EvalCfg(Strict):
     n_seeds: int = Field(ge=2, le=10_000)
     seed_base: int = Field(ge=0)
     steps: int = Field(ge=1)
-    compare: list[Literal["random", "equal", "proportional", "oracle", "admm"]]
+    compare: list[Literal["random", "equal", "proportional", "oracle", "admm", "greedy"]]
 
 
 class JobCfg(Strict):

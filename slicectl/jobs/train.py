@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
 from slicectl.console import console
 from slicectl.jobs.summary import metrics_table
+from slicectl.runner.errors import Unavailable
 from slicectl.runner.evaluate import evaluate, mean_ci
 from slicectl.runner.loop import Budget, train
 from slicectl.runner.rundir import RunDir, truncate_rows
@@ -40,9 +41,11 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
         start = resume["counters"]["env_steps"] if resume else 0
         bar.update(task, completed=start)
 
+        shown = "utility" if "utility" in env.metric_names else getattr(env, "objective", "reward")
+
         def on_step(steps: int, last_eval: dict) -> None:
             bar.update(task, completed=steps,
-                       u=f"{last_eval['utility']:.3f}" if last_eval else "-")
+                       u=f"{last_eval[shown]:.3f}" if last_eval else "-")
 
         last = train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume,
                      on_step=on_step)
@@ -51,11 +54,15 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     # a resumed run had nothing left to do
     final = {"agent": last or evaluate(agent, eval_env, seeds, budget.eval_steps)}
     for name in cfg.eval.compare:
-        policy = make_baseline(_baseline_cfg(name), eval_env, int(cfg.seed))
+        try:
+            policy = make_baseline(_baseline_cfg(name), eval_env, int(cfg.seed))
+        except Unavailable as e:
+            console.print(f"{name}: skipped, {e}")
+            continue
         final[name] = evaluate(policy, eval_env, seeds, budget.eval_steps)
     console.print(metrics_table(f"final evaluation on {len(seeds)} seeds "
                                 f"({budget.eval_steps} windows each)", final))
-    summary = comparison(final)
+    summary = comparison(final, shown)
     for line in summary["lines"]:
         console.print(line)
         log.info(line)
@@ -64,18 +71,20 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     return summary
 
 
-def comparison(final: dict[str, dict[str, np.ndarray]]) -> dict:
-    """Paired agent − random utility difference (95% CI) and utility / oracle."""
-    out: dict = {"utility": float(np.mean(final["agent"]["utility"])), "lines": []}
-    if "random" in final:
-        diff, half = mean_ci(final["agent"]["utility"] - final["random"]["utility"])
-        out.update(vs_random=diff, vs_random_ci=half)
-        out["lines"].append(f"utility − random: {diff:+.3f} ± {half:.3f} (paired, 95% CI)")
+def comparison(final: dict[str, dict[str, np.ndarray]], key: str = "utility") -> dict:
+    """Paired agent − baseline difference (95% CI) in ``key`` (the env's
+    utility, or its objective when it has none) and agent / oracle."""
+    out: dict = {key: float(np.mean(final["agent"][key])), "lines": []}
+    for name in ("random", "greedy"):
+        if name in final:
+            diff, half = mean_ci(final["agent"][key] - final[name][key])
+            out.update({f"vs_{name}": diff, f"vs_{name}_ci": half})
+            out["lines"].append(f"{key} − {name}: {diff:+.3f} ± {half:.3f} (paired, 95% CI)")
     oracle = next((k for k in final if k.endswith("oracle")), None)
     if oracle is not None:
-        ratio = float(np.mean(final["agent"]["utility"]) / np.mean(final[oracle]["utility"]))
-        out["utility_over_oracle"] = ratio
-        out["lines"].append(f"utility / oracle utility: {ratio:.3f}")
+        ratio = float(np.mean(final["agent"][key]) / np.mean(final[oracle][key]))
+        out[f"{key}_over_oracle"] = ratio
+        out["lines"].append(f"{key} / oracle {key}: {ratio:.3f}")
     return out
 
 

@@ -4,3 +4,8 @@ as one line and exits with status 2."""
 
 class UserError(Exception):
     """Bad input from the user (config, run directory, checkpoint)."""
+
+
+class Unavailable(UserError):
+    """A baseline that does not exist for this environment (e.g. no oracle for
+    a mixed-integer problem): ``slicectl eval`` reports it, ``train`` skips it."""

@@ -1,0 +1,93 @@
+"""A deadline-aware greedy heuristic for zhang2021's IIoT system (none of the
+papers has one; the issue asks for it as a strong non-learning reference).
+
+Per system, the tasks are taken most urgent first (smallest T_max). Each
+tries, most accurate first, heavy then light, at the IGW then at the ECoS;
+it takes the first option whose estimated completion delay meets T_max and
+whose model, if not already in that node's pool, fits the pool's space left.
+The estimate uses the mean channel (no fading), an equal share of the IGW's
+band, and an equal share of the node's computing and of the BS band among
+the tasks placed there so far plus this one. A task with no such option
+goes light to whichever node is faster. Shares are then sized to the
+deadlines: each task's computing share is proportional to the rate it needs,
+Q / (T_max − transfer time), and likewise its BS band share for the data it
+sends; every model used is kept in its pool (ω = 1).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from slicectl.envs.iiot import MB_BITS
+from slicectl.envs.iiot_env import IIoTBatchEnv
+
+
+class GreedyPolicy:
+    def __init__(self, env: IIoTBatchEnv, seed: int = 0):
+        self.env = env
+
+    def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
+        s = self.env.system
+        return np.stack([self._plan(s, b) for b in range(s.batch)]).reshape(s.batch, -1)
+
+    def _plan(self, s, b: int) -> np.ndarray:
+        p = s.p
+        G, K = s.shape[1:]
+        D, t_max = s.task["data_bits"][b], s.task["t_max"][b]
+        snr_l = 10 ** ((p.device_power_dbm - p.noise_dbm) / 10) * s.gain_l[b]
+        snr_e = 10 ** ((p.igw_power_dbm - p.noise_dbm) / 10) * s.gain_e[b][:, None]
+        t_l = D / (p.igw_bandwidth_hz / K * np.log2(1 + snr_l))     # equal share of the IGW band
+        se_e = np.broadcast_to(np.log2(1 + snr_e), (G, K))
+        size, work = s.size_bits[b], s.workload[b]                  # (G, K, 2)
+        have_l, have_e = s.cache_l[b], s.cache_e[b]
+        free_l = p.igw_cache_mb * MB_BITS - (have_l * size).sum(axis=(1, 2))
+        free_e = p.bs_cache_mb * MB_BITS - (have_e * size).sum()
+        n_l, n_e = np.zeros(G), 0
+        m = np.zeros((G, K), bool)
+        phi = np.zeros((G, K), bool)
+        transfer = np.zeros((G, K))
+        for flat in np.argsort(t_max, axis=None, kind="stable"):
+            i, k = divmod(int(flat), K)
+            options = []
+            for n in (1, 0):
+                fetch_l = 0.0 if have_l[i, k, n] else (size[i, k, n] / p.rate_bs_igw_bps +
+                                                       (0.0 if have_e[i, k, n] else size[i, k, n] / p.rate_cloud_bs_bps))
+                tr_l = max(t_l[i, k], fetch_l)
+                d_l = tr_l + work[i, k, n] * (n_l[i] + 1) / p.igw_compute_hz
+                fits_l = have_l[i, k, n] or size[i, k, n] <= free_l[i]
+                options.append((d_l, fits_l, True, n, tr_l))
+                fetch_e = 0.0 if have_e[i, k, n] else size[i, k, n] / p.rate_cloud_bs_bps
+                t_e = t_l[i, k] + D[i, k] * (n_e + 1) / (p.bs_bandwidth_hz * se_e[i, k])
+                tr_e = max(t_e, fetch_e)
+                d_e = tr_e + work[i, k, n] * (n_e + 1) / p.bs_compute_hz
+                fits_e = have_e[i, k, n] or size[i, k, n] <= free_e
+                options.append((d_e, fits_e, False, n, tr_e))
+            ok = [o for o in options if o[1] and o[0] <= t_max[i, k]]
+            choice = ok[0] if ok else min((o for o in options if o[3] == 0), key=lambda o: o[0])
+            _, _, at_igw, n, tr = choice
+            m[i, k], phi[i, k], transfer[i, k] = at_igw, bool(n), tr
+            if at_igw:
+                n_l[i] += 1
+                if not have_l[i, k, n]:
+                    free_l[i] -= size[i, k, n]
+            else:
+                n_e += 1
+                if not have_e[i, k, n]:
+                    free_e -= size[i, k, n]
+        slack = np.maximum(t_max - transfer, 1e-3)
+        q = np.take_along_axis(work, phi.astype(np.int64)[..., None], -1)[..., 0]
+        need_c = q / slack                                          # cycles/s to finish in time
+        need_b = D / np.maximum(t_max - t_l, 1e-3) / se_e           # Hz of the BS band
+        a = np.full((G, K, 10), 1.0)
+        a[..., 0] = np.where(m, 1.0, -1.0)
+        a[..., 1] = np.where(phi, 1.0, -1.0)
+        a[..., 2] = 1.0                                             # equal IGW band
+        a[..., 3] = _to_action(need_b)
+        a[..., 4] = _to_action(need_c)
+        a[..., 5] = _to_action(need_c)
+        return a                                                    # ω = 1: keep every model
+
+
+def _to_action(weights: np.ndarray) -> np.ndarray:
+    """Relative weights -> raw shares (a + 1)/2 in (0, 1] (only ratios matter:
+    the env normalises per node)."""
+    return 2.0 * weights / weights.max() - 1.0

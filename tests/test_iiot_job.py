@@ -1,0 +1,37 @@
+"""zhang2021 from the CLI: `train env=iiot`, `eval env=iiot --baseline ...`."""
+import json
+
+import pandas as pd
+
+from tests.conftest import SMOKE
+
+
+def test_train_td3_on_iiot_writes_accuracy_and_compares_with_random(cli):
+    r = cli("train", *SMOKE, "env=iiot", "agent=td3")
+    assert r.returncode == 0, r.stderr
+    run = next((cli.cwd / "outputs" / "train").iterdir())
+    m = pd.read_csv(run / "metrics.csv")
+    assert {"accuracy", "completion", "done_igw", "models_ecas"} <= set(m.columns)
+    final = json.loads((run / "manifest.json").read_text())["final"]
+    assert "vs_random" in final and 0 < final["accuracy"] <= 1
+    assert "oracle: skipped" in r.stdout   # no oracle for a mixed-integer program
+
+
+def test_greedy_beats_random_and_oracle_is_a_one_line_error(cli):
+    accs = {}
+    for name in ("random", "greedy"):
+        r = cli("eval", *SMOKE, "env=iiot", "--baseline", name)
+        assert r.returncode == 0, r.stderr
+    for run in (cli.cwd / "outputs" / "eval").iterdir():
+        m = pd.read_csv(run / "metrics.csv")
+        accs[m["policy"].iloc[0] if "policy" in m else run.name] = m["accuracy"].mean()
+    assert max(accs.values()) > min(accs.values()) + 0.15, accs
+    r = cli("eval", *SMOKE, "env=iiot", "--baseline", "oracle")
+    assert r.returncode != 0
+    assert r.stderr.strip().startswith("error: env iiot has no oracle") and "Traceback" not in r.stderr
+
+
+def test_bad_iiot_config_is_a_one_line_error(cli):
+    r = cli("train", *SMOKE, "env=iiot", "agent=td3", "env.acc_uh=[0.9,1.2]")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "acc_uh" in r.stderr and len(r.stderr.strip().splitlines()) == 1
