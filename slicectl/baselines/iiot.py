@@ -33,14 +33,15 @@ class GreedyPolicy:
         p = s.p
         G, K = s.shape[1:]
         D, t_max = s.task["data_bits"][b], s.task["t_max"][b]
-        snr_l = 10 ** ((p.device_power_dbm - p.noise_dbm) / 10) * s.gain_l[b]
-        snr_e = 10 ** ((p.igw_power_dbm - p.noise_dbm) / 10) * s.gain_e[b][:, None]
+        snr_l, snr_e = (x[b] for x in s.link_snr())
         t_l = D / (p.igw_bandwidth_hz / K * np.log2(1 + snr_l))     # equal share of the IGW band
         se_e = np.broadcast_to(np.log2(1 + snr_e), (G, K))
         size, work = s.size_bits[b], s.workload[b]                  # (G, K, 2)
         have_l, have_e = s.cache_l[b], s.cache_e[b]
-        free_l = p.igw_cache_mb * MB_BITS - (have_l * size).sum(axis=(1, 2))
-        free_e = p.bs_cache_mb * MB_BITS - (have_e * size).sum()
+        fetch_l, fetch_e = (f[b] for f in s.fetch_delays())         # (G, K, 2)
+        used_l, used_e = s.pool_usage()
+        free_l = p.igw_cache_mb * MB_BITS - used_l[b]
+        free_e = p.bs_cache_mb * MB_BITS - used_e[b]
         n_l, n_e = np.zeros(G), 0
         m = np.zeros((G, K), bool)
         phi = np.zeros((G, K), bool)
@@ -49,15 +50,12 @@ class GreedyPolicy:
             i, k = divmod(int(flat), K)
             options = []
             for n in (1, 0):
-                fetch_l = 0.0 if have_l[i, k, n] else (size[i, k, n] / p.rate_bs_igw_bps +
-                                                       (0.0 if have_e[i, k, n] else size[i, k, n] / p.rate_cloud_bs_bps))
-                tr_l = max(t_l[i, k], fetch_l)
+                tr_l = max(t_l[i, k], fetch_l[i, k, n])
                 d_l = tr_l + work[i, k, n] * (n_l[i] + 1) / p.igw_compute_hz
                 fits_l = have_l[i, k, n] or size[i, k, n] <= free_l[i]
                 options.append((d_l, fits_l, True, n, tr_l))
-                fetch_e = 0.0 if have_e[i, k, n] else size[i, k, n] / p.rate_cloud_bs_bps
                 t_e = t_l[i, k] + D[i, k] * (n_e + 1) / (p.bs_bandwidth_hz * se_e[i, k])
-                tr_e = max(t_e, fetch_e)
+                tr_e = max(t_e, fetch_e[i, k, n])
                 d_e = tr_e + work[i, k, n] * (n_e + 1) / p.bs_compute_hz
                 fits_e = have_e[i, k, n] or size[i, k, n] <= free_e
                 options.append((d_e, fits_e, False, n, tr_e))

@@ -49,6 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from slicectl.envs.radio import path_loss_db
+
 KB_BITS, MB_BITS = 8 * 1024, 8 * 1024 * 1024
 
 
@@ -90,7 +92,7 @@ class IIoTParams:
 
 
 def _path_gain(distance_m: np.ndarray, a_db: float, b_db: float) -> np.ndarray:
-    return 10.0 ** (-(a_db + b_db * np.log10(distance_m / 1000.0)) / 10.0)
+    return 10.0 ** (-path_loss_db(distance_m, a_db, b_db) / 10.0)
 
 
 def normalise(raw: np.ndarray, member: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
@@ -175,6 +177,23 @@ class IIoTSystem:
             beta_e=normalise(raw[..., 3], ~m, (1, 2)),
             omega=a[..., 6:10] > 0)
 
+    def link_snr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean SNR (before fading) of every device-IGW link (B, G, K) and of
+        every IGW-BS link, broadcast to its devices (B, G, 1)."""
+        p = self.p
+        return (10 ** ((p.device_power_dbm - p.noise_dbm) / 10) * self.gain_l,
+                10 ** ((p.igw_power_dbm - p.noise_dbm) / 10) * self.gain_e[..., None])
+
+    def fetch_delays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Eq. (5) as the pools stand: the delay to bring each device's model
+        of each level (B, G, K, 2) to its IGW (0 if held, τ^e from the ECaS,
+        τ^c + τ^e from the cloud) and to the ECaS (0 or τ^c)."""
+        p = self.p
+        tau_c = self.size_bits / p.rate_cloud_bs_bps
+        tau_e = self.size_bits / p.rate_bs_igw_bps
+        fetch_e = np.where(self.cache_e, 0.0, tau_c)
+        return np.where(self.cache_l, 0.0, fetch_e + tau_e), fetch_e
+
     def delays(self, dec: Decisions, fading_l: np.ndarray, fading_e: np.ndarray) -> dict[str, np.ndarray]:
         """Eqs. (1)-(9) before caching admission: the completion delay of
         each task at the node it was assigned to, with the model fetched from
@@ -185,8 +204,8 @@ class IIoTSystem:
         work = np.take_along_axis(self.workload, n, -1)[..., 0]
         have_l = np.take_along_axis(self.cache_l, n, -1)[..., 0]
         have_e = np.take_along_axis(self.cache_e, n, -1)[..., 0]
-        snr_l = 10 ** ((p.device_power_dbm - p.noise_dbm) / 10) * self.gain_l * fading_l
-        snr_e = 10 ** ((p.igw_power_dbm - p.noise_dbm) / 10) * self.gain_e[..., None] * fading_e
+        snr_l, snr_e = self.link_snr()
+        snr_l, snr_e = snr_l * fading_l, snr_e * fading_e
         rate_l = dec.alpha_l * p.igw_bandwidth_hz * np.log2(1.0 + snr_l)          # eq. (2)
         rate_e = dec.alpha_e * p.bs_bandwidth_hz * np.log2(1.0 + snr_e)
         with np.errstate(divide="ignore"):
@@ -194,10 +213,7 @@ class IIoTSystem:
             t_e = t_l + t["data_bits"] / rate_e                                    # eq. (4)
             c_l = work / (dec.beta_l * p.igw_compute_hz)                           # eq. (6)
             c_e = work / (dec.beta_e * p.bs_compute_hz)
-        tau_c = size / p.rate_cloud_bs_bps                                         # eq. (5)
-        tau_e = size / p.rate_bs_igw_bps
-        fetch_l = np.where(have_l, 0.0, np.where(have_e, tau_e, tau_c + tau_e))
-        fetch_e = np.where(have_e, 0.0, tau_c)
+        fetch_l, fetch_e = (np.take_along_axis(f, n, -1)[..., 0] for f in self.fetch_delays())  # eq. (5)
         d_l = np.maximum(t_l, fetch_l) + c_l                                       # eq. (7)
         d_e = np.maximum(t_e, fetch_e) + c_e                                       # eq. (8)
         m = dec.m
@@ -211,8 +227,7 @@ class IIoTSystem:
         pools and in the ECaS pool; returns (placed_l, placed_e, runnable)."""
         p = self.p
         want = ~hit & (fetch <= self.task["t_max"])
-        used_l = (self.cache_l * self.size_bits).sum(axis=(-1, -2))               # (B, G)
-        used_e = (self.cache_e * self.size_bits).sum(axis=(-1, -2, -3))           # (B,)
+        used_l, used_e = self.pool_usage()
         cand_l = want & dec.m
         cum_l = np.cumsum(np.where(cand_l, size, 0.0), axis=2)
         placed_l = cand_l & (used_l[..., None] + cum_l <= p.igw_cache_mb * MB_BITS)
