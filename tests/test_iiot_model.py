@@ -15,8 +15,9 @@ def make(batch=2, **kw):
     return sys_, rngs
 
 
-def test_pools_never_exceed_capacity_and_models_only_flow_down():
-    sys_, rngs = make()
+@pytest.mark.parametrize("shared_links", [False, True])
+def test_pools_never_exceed_capacity_and_models_only_flow_down(shared_links):
+    sys_, rngs = make(shared_links=shared_links)
     p = sys_.p
     act_rng = np.random.default_rng(0)
     placements = 0
@@ -53,22 +54,28 @@ def test_normalised_shares_satisfy_c4_c5():
         np.testing.assert_allclose(dec.beta_e.sum(axis=(1, 2)), ecos)
 
 
-def test_delays_match_hand_computed_cases():
-    p = IIoTParams(n_igws=1, devices_per_igw=2)
-    s = IIoTSystem(p, 1)
+def hand_system(**kw):
+    """One IGW with two devices, every quantity set by hand."""
+    s = IIoTSystem(IIoTParams(n_igws=1, devices_per_igw=2, **kw), 1)
     s.gain_l[:] = 1e-10
     s.gain_e[:] = 1e-12
     s.size_bits[:] = [4 * MB_BITS, 10 * MB_BITS]
     s.workload[:] = [15e6, 30e6]
     s.task["data_bits"][:] = 50 * KB_BITS
     s.task["t_max"][:] = 2.0
+    return s
+
+
+def test_delays_match_hand_computed_cases():
+    s = hand_system()
     s.cache_e[0, 0, 0, 1] = True              # device 0's heavy model is at the ECaS only
     # device 0: IGW, heavy; device 1: ECoS, light; shares equal by construction
     a = np.zeros((1, 1, 2, 10))
     a[0, 0, 0, :2] = [1, 1]
     a[0, 0, 1, :2] = [-1, -1]
     dec = s.decode(a)
-    out = s.delays(dec, np.ones((1, 1, 2)), np.ones((1, 1, 1)))
+    ones = np.ones((1, 1, 2)), np.ones((1, 1, 1))
+    out = s.outcome(dec, *ones)
     gl = np.log2(1 + 10 ** ((30 + 104) / 10) * 1e-10)
     ge = np.log2(1 + 10 ** ((40 + 104) / 10) * 1e-12)
     D = 50 * KB_BITS
@@ -81,8 +88,35 @@ def test_delays_match_hand_computed_cases():
     assert out["fetch"][0, 0, 0] == pytest.approx(10 * MB_BITS / 200e6)
     # an IGW task whose model is nowhere below the cloud fetches over both hops
     s.cache_e[:] = False
-    out = s.delays(dec, np.ones((1, 1, 2)), np.ones((1, 1, 1)))
+    out = s.outcome(dec, *ones)
     assert out["fetch"][0, 0, 0] == pytest.approx(10 * MB_BITS / 300e6 + 10 * MB_BITS / 200e6)
+    assert out["fetch"][0, 0, 1] == pytest.approx(4 * MB_BITS / 300e6)
+    # links shared: both models queue on the cloud-BS link in device order,
+    # the heavy one (device 0) first; then it crosses the BS-IGW link alone
+    s = hand_system(shared_links=True)
+    out = s.outcome(s.decode(a), *ones)
+    assert out["fetch"][0, 0, 0] == pytest.approx(10 * MB_BITS / 300e6 + 10 * MB_BITS / 200e6)
+    assert out["fetch"][0, 0, 1] == pytest.approx(14 * MB_BITS / 300e6)
+
+
+def test_transfers_share_an_igw_link_and_late_models_are_not_placed():
+    s = hand_system(rate_bs_igw_bps=50e6, shared_links=True)
+    s.cache_e[:] = True                       # both models come from the ECaS over one BS-IGW link
+    s.size_bits[:] = [6 * MB_BITS, 10 * MB_BITS]
+    a = np.zeros((1, 1, 2, 10))
+    a[..., 0], a[0, 0, :, 1] = 1.0, [-1.0, -1.0]  # both at the IGW, light (6 MB each)
+    out = s.outcome(s.decode(a), np.ones((1, 1, 2)), np.ones((1, 1, 1)))
+    # device 0's model first (6 MB, 1.01 s), device 1's after it (12 MB, 2.01 s)
+    np.testing.assert_allclose(out["fetch"][0, 0], [6 * MB_BITS / 50e6, 12 * MB_BITS / 50e6])
+    # the second arrives after T_max = 2 s: not placed, its task cannot run
+    assert out["placed_l"][0, 0].tolist() == [True, False]
+    assert out["runnable"][0, 0].tolist() == [True, False]
+    # a model that could not arrive in time even alone is not sent at all
+    a[0, 0, 0, 1] = 1.0                       # device 0 heavy: 10 MB alone takes 1.68 s; 11 MB would not
+    s.size_bits[0, 0, 0, 1] = 13 * MB_BITS    # 13 MB alone: 2.18 s > 2 s
+    out = s.outcome(s.decode(a), np.ones((1, 1, 2)), np.ones((1, 1, 1)))
+    assert np.isinf(out["fetch"][0, 0, 0]) and not out["placed_l"][0, 0, 0]
+    assert out["fetch"][0, 0, 1] == pytest.approx(6 * MB_BITS / 50e6)   # alone on the link now
 
 
 def test_accuracy_counts_only_completed_tasks_with_the_chosen_level():

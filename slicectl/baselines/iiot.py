@@ -6,8 +6,10 @@ tries, most accurate first, heavy then light, at the IGW then at the ECoS;
 it takes the first option whose estimated completion delay meets T_max and
 whose model, if not already in that node's pool, fits the pool's space left.
 The estimate uses the mean channel (no fading), an equal share of the IGW's
-band, and an equal share of the node's computing and of the BS band among
-the tasks placed there so far plus this one. A task with no such option
+band, an equal share of the node's computing and of the BS band among the
+tasks placed there so far plus this one, and for a model to fetch the bits
+already sent on its links this slot plus its own (the processor-sharing
+bound of eq. 5 on shared links). A task with no such option
 goes light to whichever node is faster. Shares are then sized to the
 deadlines: each task's computing share is proportional to the rate it needs,
 Q / (T_max − transfer time), and likewise its BS band share for the data it
@@ -38,7 +40,8 @@ class GreedyPolicy:
         se_e = np.broadcast_to(np.log2(1 + snr_e), (G, K))
         size, work = s.size_bits[b], s.workload[b]                  # (G, K, 2)
         have_l, have_e = s.cache_l[b], s.cache_e[b]
-        fetch_l, fetch_e = (f[b] for f in s.fetch_delays())         # (G, K, 2)
+        shared = float(p.shared_links)
+        load_c, load_e = 0.0, np.zeros(G)                           # bits sent so far on each link
         used_l, used_e = s.pool_usage()
         free_l = p.igw_cache_mb * MB_BITS - used_l[b]
         free_e = p.bs_cache_mb * MB_BITS - used_e[b]
@@ -50,12 +53,16 @@ class GreedyPolicy:
             i, k = divmod(int(flat), K)
             options = []
             for n in (1, 0):
-                tr_l = max(t_l[i, k], fetch_l[i, k, n])
+                S = size[i, k, n]
+                via_c = 0.0 if have_e[i, k, n] else (shared * load_c + S) / p.rate_cloud_bs_bps
+                fetch_e = via_c                                     # eq. (5), the link's load ahead
+                fetch_l = 0.0 if have_l[i, k, n] else via_c + (shared * load_e[i] + S) / p.rate_bs_igw_bps
+                tr_l = max(t_l[i, k], fetch_l)
                 d_l = tr_l + work[i, k, n] * (n_l[i] + 1) / p.igw_compute_hz
                 fits_l = have_l[i, k, n] or size[i, k, n] <= free_l[i]
                 options.append((d_l, fits_l, True, n, tr_l))
                 t_e = t_l[i, k] + D[i, k] * (n_e + 1) / (p.bs_bandwidth_hz * se_e[i, k])
-                tr_e = max(t_e, fetch_e[i, k, n])
+                tr_e = max(t_e, fetch_e)
                 d_e = tr_e + work[i, k, n] * (n_e + 1) / p.bs_compute_hz
                 fits_e = have_e[i, k, n] or size[i, k, n] <= free_e
                 options.append((d_e, fits_e, False, n, tr_e))
@@ -63,14 +70,18 @@ class GreedyPolicy:
             choice = ok[0] if ok else min((o for o in options if o[3] == 0), key=lambda o: o[0])
             _, _, at_igw, n, tr = choice
             m[i, k], phi[i, k], transfer[i, k] = at_igw, bool(n), tr
+            S = size[i, k, n]
+            if not have_e[i, k, n] and not (at_igw and have_l[i, k, n]):
+                load_c += S                                         # crosses the cloud-BS link
             if at_igw:
                 n_l[i] += 1
                 if not have_l[i, k, n]:
-                    free_l[i] -= size[i, k, n]
+                    free_l[i] -= S
+                    load_e[i] += S
             else:
                 n_e += 1
                 if not have_e[i, k, n]:
-                    free_e -= size[i, k, n]
+                    free_e -= S
         slack = np.maximum(t_max - transfer, 1e-3)
         q = np.take_along_axis(work, phi.astype(np.int64)[..., None], -1)[..., 0]
         need_c = q / slack                                          # cycles/s to finish in time
