@@ -162,12 +162,15 @@ def report(paths: list[Path] = typer.Argument(..., help="run or multirun directo
 
 
 @app.command(help="PNG learning curves (mean line, 95% CI band across seeds) into the "
-                  "first run's plots/.")
+                  "first run's plots/; with --x, the final metric against a swept config key.")
 def plot(paths: list[Path] = typer.Argument(..., help="run or multirun directories"),
-         metric: str = typer.Option("utility", help="metric column to plot")):
+         metric: Optional[str] = typer.Option(None, help="metric column to plot (default: "
+                                              "utility, else accuracy, else reward)"),
+         x: Optional[str] = typer.Option(None, help="a swept config key, e.g. env.igw_cache_mb: "
+                                         "final metric against it, one line per other config")):
     from slicectl.analysis.plot import plot as make_plot
 
-    _guard(lambda: make_plot(paths, metric))
+    _guard(lambda: make_plot(paths, metric, x))
 
 
 @app.command(help="List the config groups and their options.")

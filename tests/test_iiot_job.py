@@ -35,3 +35,13 @@ def test_bad_iiot_config_is_a_one_line_error(cli):
     r = cli("train", *SMOKE, "env=iiot", "agent=td3", "env.acc_uh=[0.9,1.2]")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "acc_uh" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_zhang2021_preset_trains_shared_task_networks_and_compares_with_greedy(cli):
+    r = cli("train", *SMOKE, "experiment=zhang2021", "agent=ddpg", "train.total_steps=60",
+            "train.eval_every=30", "agent.learning_starts=20")
+    assert r.returncode == 0, r.stderr
+    run = next((cli.cwd / "outputs" / "train").iterdir())
+    final = json.loads((run / "manifest.json").read_text())["final"]
+    assert {"vs_random", "vs_greedy"} <= set(final)
+    assert "accuracy − greedy" in r.stdout

@@ -97,23 +97,65 @@ class CriticEnsemble(nn.Module):
         dims = [obs_dim + action_dim, *hidden, 1]
         self.layers = nn.ModuleList(EnsembleLinear(n, i, o) for i, o in zip(dims[:-1], dims[1:]))
 
+    def inputs(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """The rows the layers read: one per (s, a)."""
+        return torch.cat([obs, action], dim=-1)
+
+    def reduce(self, q: torch.Tensor) -> torch.Tensor:
+        """The layers' outputs (..., rows) -> Q per (s, a) (..., B)."""
+        return q
+
     def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([obs, action], dim=-1).expand(self.n, -1, -1)
+        x = self.inputs(obs, action).expand(self.n, -1, -1)
         for i, layer in enumerate(self.layers):
             x = layer(x)
             if i < len(self.layers) - 1:
                 x = torch.relu(x)
-        return x.squeeze(-1)
+        return self.reduce(x.squeeze(-1))
 
     def first(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """Q_1(s, a) alone, (B,): what the actor maximises, without the
         other members' work."""
-        x = torch.cat([obs, action], dim=-1)
+        x = self.inputs(obs, action)
         for i, layer in enumerate(self.layers):
             x = torch.addmm(layer.bias[0], x, layer.weight[0])
             if i < len(self.layers) - 1:
                 x = torch.relu(x)
-        return x.squeeze(-1)
+        return self.reduce(x.squeeze(-1))
+
+
+def item_rows(x: torch.Tensor, items: int, index: bool = False) -> torch.Tensor:
+    """(B, items·d) -> (B·items, 2d [+ items]): each item's own d features
+    beside the mean over all items (a DeepSets context), so that one network
+    shared by the items sees its item and the whole; ``index`` appends the
+    item's one-hot position, so that items alike in features can still
+    decide apart."""
+    per = x.reshape(x.shape[0], items, -1)
+    parts = [per, per.mean(dim=1, keepdim=True).expand_as(per)]
+    if index:
+        parts.append(torch.eye(items, dtype=x.dtype, device=x.device).expand(x.shape[0], -1, -1))
+    return torch.cat(parts, dim=-1).reshape(x.shape[0] * items, -1)
+
+
+class ItemCriticEnsemble(CriticEnsemble):
+    """Q(s, a) = mean over items of q(s_i, s̄, a_i, ā): one small network
+    shared by the ``items`` items of an env whose observation and action are
+    per-item blocks (zhang2021: N tasks, 7 features and 10 decisions each),
+    a value decomposition (Sunehag et al., 2018) whose every transition
+    trains q on ``items`` rows. The reward such envs pay is the mean over
+    items, which the mean here mirrors."""
+
+    def __init__(self, n: int, obs_dim: int, action_dim: int, hidden: Sequence[int], items: int):
+        if obs_dim % items or action_dim % items:
+            raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {items} items")
+        super().__init__(n, 2 * obs_dim // items + items, 2 * action_dim // items, hidden)
+        self.items = items
+
+    def inputs(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return torch.cat([item_rows(obs, self.items, index=True), item_rows(action, self.items)], dim=-1)
+
+    def reduce(self, q: torch.Tensor) -> torch.Tensor:
+        return q.reshape(*q.shape[:-1], -1, self.items).mean(dim=-1)
 
 
 class Actor(nn.Module):
@@ -125,3 +167,21 @@ class Actor(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.net(obs))
+
+
+class ItemActor(nn.Module):
+    """π(s)_i = tanh(f(s_i, s̄)): one network shared by the ``items`` items
+    (see ItemCriticEnsemble), each item's decisions from its own features
+    and the mean over all items."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: Sequence[int], items: int):
+        super().__init__()
+        if obs_dim % items or action_dim % items:
+            raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {items} items")
+        self.items = items
+        self.net = mlp(2 * obs_dim // items + items, hidden, action_dim // items)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        lead = obs.shape[:-1]
+        x = item_rows(obs.reshape(-1, obs.shape[-1]), self.items, index=True)
+        return torch.tanh(self.net(x)).reshape(*lead, -1)

@@ -1,6 +1,6 @@
 """TD3 (Fujimoto et al., 2018) and DDPG (Lillicrap et al., 2016) in one
 implementation; DDPG is TD3 with one critic, no policy delay and no target
-smoothing, so ``agent=ddpg`` is a config, not a class.
+smoothing, so ``agent=ddpg`` is a config (``ddpg: true``), not a class.
 
     critic  y = r + γ (1 − done) · min_i Q'_i(s', clip(π'(s') + clip(ε, ±c), ±1)),  ε ~ N(0, σ_t)
             loss = Σ_i MSE(Q_i(s, a), y)
@@ -12,7 +12,12 @@ action space's [low, high] outside it. Exploration (huang2023 §IV-D, hybrid):
 with probability ``epsilon`` a random *feasible* action from ``sampler(obs)``
 — supplied by the environment, since only it knows the constraints — else
 the actor's action plus N(0, ``sigma``) noise; ``epsilon = 0`` is plain
-Gaussian exploration.
+Gaussian exploration. With ``items`` (an env whose observation and action
+are that many per-item blocks, zhang2021's tasks) one network is shared by
+the items (networks.ItemActor, ItemCriticEnsemble) and ε replaces single
+items' decisions rather than whole actions. ``action_l2`` adds
+λ·mean(π(s)²) to the actor's loss (Andrychowicz et al., 2017, HER's DDPG)
+so that the tanh outputs do not saturate where the critic is still flat.
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from slicectl.agents.networks import Actor, CriticEnsemble, flatten_parameters
+from slicectl.agents.networks import (Actor, CriticEnsemble, ItemActor, ItemCriticEnsemble,
+                                     flatten_parameters)
 from slicectl.agents.replay import ReplayBuffer
 from slicectl.agents.rng import numpy_state, set_numpy_state
 
@@ -38,7 +44,11 @@ class TD3Agent:
                  policy_delay: int = 5, n_critics: int = 2, target_noise: float = 0.2,
                  noise_clip: float = 0.5, sigma: float = 0.1, epsilon: float = 0.0,
                  sampler: Sampler | None = None, critic_hidden: Sequence[int] | None = None,
+                 action_l2: float = 0.0, items: int | None = None, ddpg: bool = False,
+                 gradient_steps: int = 1,
                  device: str = "cpu", seed: int = 0):
+        if ddpg:  # TD3's three changes off, whatever the keys for them say (presets set them for TD3)
+            n_critics, policy_delay, target_noise = 1, 1, 0.0
         self.action_dim = action_dim
         self.low = np.broadcast_to(np.asarray(low, np.float64), (action_dim,))
         self.high = np.broadcast_to(np.asarray(high, np.float64), (action_dim,))
@@ -46,15 +56,20 @@ class TD3Agent:
         self.learning_starts, self.policy_delay = learning_starts, policy_delay
         self.target_noise, self.noise_clip = target_noise, noise_clip
         self.sigma, self.epsilon, self.sampler = sigma, epsilon, sampler
+        self.action_l2, self.items, self.gradient_steps = action_l2, items, gradient_steps
         if epsilon > 0 and sampler is None:
             raise ValueError("hybrid exploration (epsilon > 0) needs the env's feasible-action sampler")
         self.device = torch.device(device)
         torch.manual_seed(seed)
-        self.actor = Actor(obs_dim, action_dim, hidden).to(self.device)
-        self.actor_target = Actor(obs_dim, action_dim, hidden).to(self.device)
         critic_hidden = hidden if critic_hidden is None else critic_hidden  # zhang2021 sizes them apart
-        self.critic = CriticEnsemble(n_critics, obs_dim, action_dim, critic_hidden).to(self.device)
-        self.critic_target = CriticEnsemble(n_critics, obs_dim, action_dim, critic_hidden).to(self.device)
+        # items: the observation and action are that many per-item blocks and
+        # one network serves every item (networks.ItemActor); else flat MLPs
+        per = {} if items is None else {"items": items}
+        actor_cls, critic_cls = (Actor, CriticEnsemble) if items is None else (ItemActor, ItemCriticEnsemble)
+        self.actor = actor_cls(obs_dim, action_dim, hidden, **per).to(self.device)
+        self.actor_target = actor_cls(obs_dim, action_dim, hidden, **per).to(self.device)
+        self.critic = critic_cls(n_critics, obs_dim, action_dim, critic_hidden, **per).to(self.device)
+        self.critic_target = critic_cls(n_critics, obs_dim, action_dim, critic_hidden, **per).to(self.device)
         self.actor_target.load_state_dict(self.actor.state_dict())
         self.critic_target.load_state_dict(self.critic.state_dict())
         # each network's parameters are views into one flat tensor (see
@@ -94,7 +109,18 @@ class TD3Agent:
             if self.steps < self.learning_starts and self.sampler is not None and self.random_warmup:
                 return self.sampler(obs, self.rng)  # warm-up: feasible random actions
             a = np.clip(a + self.rng.normal(0.0, self.sigma, a.shape), -1.0, 1.0)
-            if self.epsilon > 0:
+            if self.epsilon > 0 and self.items is not None:
+                # per item: each item's decisions replaced by those of a random
+                # feasible action (the env's items are then feasible apart), so
+                # that the critic sees one item try another choice among peers
+                # acting on the policy
+                pick = self.rng.random((len(a), self.items)) < self.epsilon
+                if pick.any():
+                    rand = self.from_env(self.sampler(obs, self.rng)).reshape(len(a), self.items, -1)
+                    a = a.reshape(len(a), self.items, -1)
+                    a[pick] = rand[pick]
+                    a = a.reshape(len(a), -1)
+            elif self.epsilon > 0:
                 pick = self.rng.random(len(a)) < self.epsilon
                 if pick.any():
                     a[pick] = self.from_env(self.sampler(obs[pick], self.rng))
@@ -107,7 +133,7 @@ class TD3Agent:
         if self.steps < self.learning_starts:
             return {}
         stats: dict[str, float] = {}
-        for _ in range(len(rewards)):  # one update per transition
+        for _ in range(len(rewards) * self.gradient_steps):  # updates per transition
             stats = self.update()
         return stats
 
@@ -128,7 +154,10 @@ class TD3Agent:
         if self.updates % self.policy_delay == 0:
             # Q_1 only, and gradients for the actor only: the critic's weight
             # gradients would be computed and thrown away
-            actor_loss = -self.critic.first(obs, self.actor(obs)).mean()
+            pi = self.actor(obs)
+            actor_loss = -self.critic.first(obs, pi).mean()
+            if self.action_l2 > 0:
+                actor_loss = actor_loss + self.action_l2 * pi.square().mean()
             self._step(self.actor_opt, self._actor_flat, actor_loss, self._actor_params)
             with torch.no_grad():
                 self._target.lerp_(self._online, self.tau)

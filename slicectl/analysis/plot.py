@@ -1,4 +1,5 @@
-"""`slicectl plot`: learning curves, mean line and 95% CI band across seeds."""
+"""`slicectl plot`: learning curves, mean line and 95% CI band across seeds;
+with ``x``, a sweep's final metric against a swept config key instead."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,12 +8,15 @@ import numpy as np
 import pandas as pd
 
 from slicectl.analysis import bidding
-from slicectl.analysis.runs import find_runs
+from slicectl.analysis.runs import Run, final_row, find_runs
 from slicectl.runner.errors import UserError
 from slicectl.runner.evaluate import mean_ci
 
 
-def plot(paths: list[Path], metric: str = "utility") -> Path:
+OBJECTIVES = ("utility", "accuracy", "reward")  # the default metric: the first a run has
+
+
+def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -21,6 +25,10 @@ def plot(paths: list[Path], metric: str = "utility") -> Path:
     runs = find_runs(paths)
     if bidding.is_bidding(runs):  # chen2022: Figs. 14-15 and the lower tier's curves
         return bidding.plots(runs)[0]
+    if metric is None:
+        metric = next((m for m in OBJECTIVES if m in runs[0].metrics.columns), "reward")
+    if x is not None:
+        return sweep_plot(runs, metric, x)
     if metric not in runs[0].metrics.columns:
         raise UserError(f"unknown metric {metric!r}; columns: {', '.join(runs[0].metrics.columns)}")
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -43,6 +51,56 @@ def plot(paths: list[Path], metric: str = "utility") -> Path:
     out_dir = runs[0].path / "plots"
     out_dir.mkdir(exist_ok=True)
     out = out_dir / f"{metric}.png"
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    print(f"written: {out}")
+    return out
+
+
+def swept_value(run: Run, key: str) -> float:
+    """The value of config ``key`` (dotted) in ``run``'s saved config."""
+    from omegaconf import OmegaConf
+
+    cfg_path = run.path / ".hydra" / "config.yaml"
+    value = OmegaConf.select(OmegaConf.load(cfg_path), key) if cfg_path.is_file() else None
+    if value is None:
+        raise UserError(f"{run.path}: no config key {key!r} to put on the x axis")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{run.path}: {key} = {value!r} is not a number") from None
+
+
+def sweep_plot(runs: list[Run], metric: str, key: str) -> Path:
+    """Final ``metric`` against config ``key``: one line per configuration
+    apart from ``key`` (agent, baseline...), mean and 95% CI over seeds at
+    each value (zhang2021's Figs. 5-8)."""
+    import matplotlib.pyplot as plt
+
+    rows = []
+    for run in runs:
+        final = final_row(run)
+        if metric not in final:
+            raise UserError(f"unknown metric {metric!r} in {run.path}; it has: {', '.join(final.index)}")
+        line = " ".join(o for o in run.group.split(" ") if not o.startswith(f"{key}=")) or "default"
+        rows.append({"line": line, "x": swept_value(run, key), "y": float(final[metric])})
+    df = pd.DataFrame(rows)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for line, sub in sorted(df.groupby("line"), key=lambda t: t[0]):
+        stats = sub.groupby("x")["y"].apply(lambda v: mean_ci(v.to_numpy())).sort_index()
+        xs = stats.index.to_numpy()
+        mean = np.array([m for m, _ in stats])
+        half = np.nan_to_num(np.array([h for _, h in stats]))
+        ax.errorbar(xs, mean, yerr=half, marker="o", ms=4, capsize=3,
+                    label=f"{line} (n={sub.groupby('x').size().min()})")
+    ax.set_xlabel(key)
+    ax.set_ylabel(f"final {metric}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out_dir = runs[0].path / "plots"
+    out_dir.mkdir(exist_ok=True)
+    out = out_dir / f"{metric}_vs_{key.replace('.', '_')}.png"
     fig.savefig(out, dpi=120)
     plt.close(fig)
     print(f"written: {out}")

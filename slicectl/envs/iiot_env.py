@@ -64,6 +64,7 @@ class IIoTBatchEnv:
         self.observation_space = spaces.Box(0.0, 1.0, (7 * N,), np.float32)
         self.rngs = [np.random.default_rng(0) for _ in range(num_envs)]
         self.episode_t = 0
+        self.n_items = N  # observation and action are N per-task blocks (agent.per_item)
 
     def reset(self, seeds) -> np.ndarray:
         seeds = np.asarray(seeds, dtype=np.int64).reshape(self.num_envs)

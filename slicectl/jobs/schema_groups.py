@@ -331,6 +331,10 @@ class TD3Cfg(OffPolicyCfg):
     sigma: float = Field(ge=0)
     epsilon: float = Field(ge=0, le=1)
     critic_hidden: Optional[list[int]] = Field(default=None, min_length=1)
+    gradient_steps: int = Field(ge=1)
+    action_l2: float = Field(ge=0)
+    per_item: bool
+    ddpg: bool
     discrete: ClassVar[bool] = False
 
 
@@ -383,6 +387,7 @@ class IIoTEnvCfg(Strict):
     path_loss_a_db: float
     path_loss_b_db: float = Field(gt=0)
     share_floor: float = Field(gt=0, le=1)
+    shared_links: bool
     discrete: ClassVar[bool] = False
 
     @model_validator(mode="after")
