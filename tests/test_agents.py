@@ -18,12 +18,14 @@ def reward(actions, best):
     return -((actions - best) ** 2).sum(axis=1)
 
 
-def train_bandit(agent, steps, seed=0):
+def train_bandit(agent, steps, seed=0, batch=bandit_batch, score=reward):
+    """``steps`` one-step episodes of a contextual bandit: ``batch(rng)``
+    draws (obs, best), ``score(actions, best)`` pays."""
     rng = np.random.default_rng(seed)
     for _ in range(steps):
-        obs, best = bandit_batch(rng)
+        obs, best = batch(rng)
         a = agent.act(obs)
-        agent.observe(obs, a, reward(a, best), obs, np.ones(len(obs)))
+        agent.observe(obs, a, score(a, best), obs, np.ones(len(obs)))
 
 
 @pytest.mark.parametrize("variant", ["td3", "ddpg"])

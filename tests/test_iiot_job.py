@@ -45,3 +45,15 @@ def test_zhang2021_preset_trains_shared_task_networks_and_compares_with_greedy(c
     final = json.loads((run / "manifest.json").read_text())["final"]
     assert {"vs_random", "vs_greedy"} <= set(final)
     assert "accuracy − greedy" in r.stdout
+
+
+def test_a_resource_sweep_plots_its_final_metric_against_the_swept_key(cli):
+    r = cli("eval", "-m", *SMOKE, "experiment=zhang2021", "--baseline", "random", "env.igw_cache_mb=10,85.7")
+    assert r.returncode == 0, r.stderr
+    sweep = next((cli.cwd / "outputs" / "multirun" / "eval").iterdir())
+    r = cli("plot", str(sweep), "--x", "env.igw_cache_mb")
+    assert r.returncode == 0, r.stderr
+    assert (sweep / "0" / "plots" / "accuracy_vs_env_igw_cache_mb.png").is_file()
+    r = cli("plot", str(sweep), "--x", "env.no_such_key")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert r.stderr.strip().startswith("error:") and "no_such_key" in r.stderr

@@ -7,6 +7,7 @@ from omegaconf import OmegaConf
 
 from slicectl.agents.networks import ItemActor, ItemCriticEnsemble, item_rows
 from slicectl.agents.td3 import TD3Agent
+from tests.test_agents import train_bandit
 
 ITEMS, OBS, ACT = 12, 3, 2
 
@@ -29,20 +30,12 @@ def make(items, **kw):
                     policy_delay=2, items=items, seed=1, **kw)
 
 
-def train(agent, steps, seed=0):
-    rng = np.random.default_rng(seed)
-    for _ in range(steps):
-        obs, best = item_bandit(rng)
-        a = agent.act(obs)
-        agent.observe(obs, a, item_reward(a, best), obs, np.ones(len(obs)))
-
-
 def test_shared_item_networks_learn_what_a_flat_network_of_the_same_budget_does_not():
     obs, best = item_bandit(np.random.default_rng(99), 256)
     errs = {}
     for name, items in (("per_item", ITEMS), ("flat", None)):
         agent = make(items)
-        train(agent, 60)  # 960 transitions, 832 updates
+        train_bandit(agent, 60, batch=item_bandit, score=item_reward)  # 960 transitions, 832 updates
         errs[name] = -item_reward(agent.act(obs, explore=False), best).mean()
     random_err = -item_reward(np.random.default_rng(0).uniform(-1, 1, (256, ITEMS * ACT)), best).mean()
     assert errs["per_item"] < 0.1 * random_err and errs["per_item"] < 0.5 * errs["flat"], (errs, random_err)

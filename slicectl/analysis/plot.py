@@ -43,14 +43,19 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
         mean, half = stats[:, 0], np.nan_to_num(stats[:, 1])
         ax.plot(steps, mean, marker="o", ms=3, label=f"{group} (n={len(curves)})")
         ax.fill_between(steps, mean - half, mean + half, alpha=0.2)
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel(f"eval {metric}")
+    return _save(fig, ax, "environment steps", f"eval {metric}", runs[0].path / "plots" / f"{metric}.png")
+
+
+def _save(fig, ax, xlabel: str, ylabel: str, out: Path) -> Path:
+    """Label, grid and legend ``ax``; write ``fig`` to ``out``."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    out_dir = runs[0].path / "plots"
-    out_dir.mkdir(exist_ok=True)
-    out = out_dir / f"{metric}.png"
+    out.parent.mkdir(exist_ok=True)
     fig.savefig(out, dpi=120)
     plt.close(fig)
     print(f"written: {out}")
@@ -93,15 +98,5 @@ def sweep_plot(runs: list[Run], metric: str, key: str) -> Path:
         half = np.nan_to_num(np.array([h for _, h in stats]))
         ax.errorbar(xs, mean, yerr=half, marker="o", ms=4, capsize=3,
                     label=f"{line} (n={sub.groupby('x').size().min()})")
-    ax.set_xlabel(key)
-    ax.set_ylabel(f"final {metric}")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    out_dir = runs[0].path / "plots"
-    out_dir.mkdir(exist_ok=True)
-    out = out_dir / f"{metric}_vs_{key.replace('.', '_')}.png"
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    print(f"written: {out}")
-    return out
+    return _save(fig, ax, key, f"final {metric}",
+                 runs[0].path / "plots" / f"{metric}_vs_{key.replace('.', '_')}.png")
