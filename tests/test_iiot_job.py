@@ -57,3 +57,10 @@ def test_a_resource_sweep_plots_its_final_metric_against_the_swept_key(cli):
     r = cli("plot", str(sweep), "--x", "env.no_such_key")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("error:") and "no_such_key" in r.stderr
+
+
+def test_per_item_networks_on_an_env_without_items_is_a_one_line_error(cli):
+    r = cli("train", *SMOKE, "stage=1", "agent.per_item=true")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert r.stderr.strip().startswith("error: agent.per_item=true needs an env")
+    assert len(r.stderr.strip().splitlines()) == 1

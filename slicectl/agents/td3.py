@@ -109,21 +109,17 @@ class TD3Agent:
             if self.steps < self.learning_starts and self.sampler is not None and self.random_warmup:
                 return self.sampler(obs, self.rng)  # warm-up: feasible random actions
             a = np.clip(a + self.rng.normal(0.0, self.sigma, a.shape), -1.0, 1.0)
-            if self.epsilon > 0 and self.items is not None:
-                # per item: each item's decisions replaced by those of a random
-                # feasible action (the env's items are then feasible apart), so
-                # that the critic sees one item try another choice among peers
-                # acting on the policy
-                pick = self.rng.random((len(a), self.items)) < self.epsilon
-                if pick.any():
-                    rand = self.from_env(self.sampler(obs, self.rng)).reshape(len(a), self.items, -1)
-                    a = a.reshape(len(a), self.items, -1)
-                    a[pick] = rand[pick]
-                    a = a.reshape(len(a), -1)
-            elif self.epsilon > 0:
-                pick = self.rng.random(len(a)) < self.epsilon
-                if pick.any():
-                    a[pick] = self.from_env(self.sampler(obs[pick], self.rng))
+            if self.epsilon > 0:
+                # with items, each item's decisions are replaced on their own
+                # (the env's items are then feasible apart), so that the critic
+                # sees one item try another choice among peers on the policy
+                k = self.items or 1
+                pick = self.rng.random((len(a), k)) < self.epsilon
+                rows = pick.any(axis=1)
+                if rows.any():
+                    rand = self.from_env(self.sampler(obs[rows], self.rng)).reshape(int(rows.sum()), k, -1)
+                    view = a.reshape(len(a), k, -1)
+                    view[rows] = np.where(pick[rows][..., None], rand, view[rows])
         return self.to_env(a)
 
     # ------------------------------------------------------------ learning

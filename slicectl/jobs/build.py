@@ -52,11 +52,13 @@ def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
     sizes = ({"n_actions": int(space.n)} if isinstance(space, spaces.Discrete) else
              {"action_dim": int(space.shape[0]), "low": space.low, "high": space.high,
               "sampler": env.sampler})
-    if "per_item" in agent_cfg:  # one network shared by the env's items, where it has them
-        items = getattr(env, "n_items", None) if agent_cfg.per_item else None
+    if "per_item" in agent_cfg:  # one network shared by the env's items (zhang2021's tasks)
+        if agent_cfg.per_item:
+            if getattr(env, "n_items", None) is None:
+                raise UserError("agent.per_item=true needs an env whose observation and action are "
+                                "per-item blocks (env=iiot); this env has none")
+            sizes["items"] = int(env.n_items)
         agent_cfg = OmegaConf.create({k: v for k, v in agent_cfg.items() if k != "per_item"})
-        if items is not None:
-            sizes["items"] = int(items)
     return instantiate(agent_cfg, obs_dim=env.observation_space.shape[0], seed=seed,
                        device=device, _convert_="all", **sizes)
 
