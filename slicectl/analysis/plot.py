@@ -98,5 +98,7 @@ def sweep_plot(runs: list[Run], metric: str, key: str) -> Path:
         half = np.nan_to_num(np.array([h for _, h in stats]))
         ax.errorbar(xs, mean, yerr=half, marker="o", ms=4, capsize=3,
                     label=f"{line} (n={sub.groupby('x').size().min()})")
+    if df["x"].min() > 0 and df["x"].max() > 10 * df["x"].min():
+        ax.set_xscale("log")  # resource grids span decades
     return _save(fig, ax, key, f"final {metric}",
                  runs[0].path / "plots" / f"{metric}_vs_{key.replace('.', '_')}.png")
