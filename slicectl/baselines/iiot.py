@@ -8,8 +8,8 @@ whose model, if not already in that node's pool, fits the pool's space left.
 The estimate uses the mean channel (no fading), an equal share of the IGW's
 band, an equal share of the node's computing and of the BS band among the
 tasks placed there so far plus this one, and for a model to fetch the bits
-already sent on its links this slot plus its own (the processor-sharing
-bound of eq. 5 on shared links). A task with no such option
+already queued on its links this slot plus its own (eq. 5; with
+shared_links, the env queues in device order, so this is an estimate). A task with no such option
 goes light to whichever node is faster. Shares are then sized to the
 deadlines: each task's computing share is proportional to the rate it needs,
 Q / (T_max − transfer time), and likewise its BS band share for the data it

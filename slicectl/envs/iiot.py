@@ -203,16 +203,17 @@ class IIoTSystem:
                 10 ** ((p.igw_power_dbm - p.noise_dbm) / 10) * self.gain_e[..., None])
 
     def transfer_delays(self, size: np.ndarray, to_igw: np.ndarray, to_ecas: np.ndarray,
-                        from_cloud: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                        from_cloud: np.ndarray, alone: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Eq. (5) for the models sent this slot (every array (B, G, K)):
         ``to_igw`` / ``to_ecas`` mark the transfers to an IGW's / the ECaS's
         pool, ``from_cloud`` those of them that start at the CCaS. Returns
         (τ^c, τ^e): each transfer's time on the cloud-BS link and on its
         IGW's BS-IGW link (0 where it does not cross that link): S / R, or
-        with ``shared_links`` the time to its end in its link's FIFO queue."""
+        with ``shared_links`` (and not ``alone``) the time to its end in its
+        link's FIFO queue."""
         p = self.p
         on_c = (to_igw | to_ecas) & from_cloud
-        if p.shared_links:
+        if p.shared_links and not alone:
             flat = (self.batch, -1)
             tau_c = _queued(size.reshape(flat), on_c.reshape(flat)).reshape(self.shape)
             tau_e = _queued(size, to_igw)
@@ -252,8 +253,7 @@ class IIoTSystem:
             c_e = work / (dec.beta_e * p.bs_compute_hz)
         m = dec.m
         # a model that could not arrive in time even alone on its links is not sent
-        alone = size / p.rate_cloud_bs_bps * ~have_e + size / p.rate_bs_igw_bps * m
-        in_time = alone <= t["t_max"]
+        in_time = sum(self.transfer_delays(size, m, ~m, ~have_e, alone=True)) <= t["t_max"]
         sent_l, sent_e = self.room(m & ~have_l & in_time, ~m & ~have_e & in_time, size)
         tau_c, tau_e = self.transfer_delays(size, sent_l, sent_e, from_cloud=~have_e)   # eq. (5)
         held = np.where(m, have_l, have_e)
