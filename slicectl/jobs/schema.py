@@ -7,7 +7,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from slicectl.jobs.schema_groups import AGENT_SCHEMAS, ENV_SCHEMAS, BaselineCfg, Strict
+from slicectl.jobs.schemas import AGENT_SCHEMAS, ENV_SCHEMAS, BaselineCfg, Strict
 from slicectl.runner.errors import UserError
 
 class TrainCfg(Strict):
