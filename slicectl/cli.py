@@ -155,10 +155,13 @@ def eval_(ctx: typer.Context,
                   "over seeds. Takes run directories or multirun directories.")
 def report(paths: list[Path] = typer.Argument(..., help="run or multirun directories"),
            out: Optional[Path] = typer.Option(None, help="CSV to write (default: "
-                                              "report.csv in the first directory)")):
+                                              "report.csv in the first directory)"),
+           paired: Optional[str] = typer.Option(None, help="key=value, e.g. agent=ddpg: also each "
+                                                "config minus its twin at that value, paired by seed, "
+                                                "per swept point and pooled")):
     from slicectl.analysis.report import report as make_report
 
-    _guard(lambda: make_report(paths, out))
+    _guard(lambda: make_report(paths, out, paired))
 
 
 @app.command(help="PNG learning curves (mean line, 95% CI band across seeds) into the "

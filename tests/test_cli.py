@@ -84,6 +84,18 @@ def test_sweep_runs_every_combination_in_its_own_directory(cli):
     table = pd.read_csv(cli.cwd / "outputs" / "multirun" / "report.csv")
     assert sorted(table["group"]) == ["agent=ddqn", "agent=dqn", "agent=dueling_dqn"]
     assert (table["n"] == 3).all() and (table["utility_ci95"] > 0).all()
+    # --paired: each agent minus DQN on the same seed; with every pair present
+    # the mean difference is the difference of the means
+    out = cli("report", str(cli.cwd / "outputs" / "multirun"), "--paired", "agent=dqn")
+    assert out.returncode == 0, out.stderr
+    assert "paired by seed" in out.stdout
+    diffs = pd.read_csv(cli.cwd / "outputs" / "multirun" / "report_paired.csv").set_index("agent")
+    means = table.set_index("group")["utility"]
+    assert sorted(diffs.index) == ["ddqn", "dueling_dqn"] and (diffs["pairs"] == 3).all()
+    for agent in diffs.index:
+        assert diffs.loc[agent, "utility"] == pytest.approx(means[f"agent={agent}"] - means["agent=dqn"])
+    bad = cli("report", str(cli.cwd / "outputs" / "multirun"), "--paired", "agent=td3")
+    assert bad.returncode == 2 and "no runs with agent=td3" in bad.stderr and "Traceback" not in bad.stderr
     p = cli("plot", str(cli.cwd / "outputs" / "multirun"))
     assert p.returncode == 0, p.stderr
     png = runs[0] / "plots" / "utility.png"

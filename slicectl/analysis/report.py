@@ -7,13 +7,15 @@ import pandas as pd
 from rich.table import Table
 
 from slicectl.analysis import bidding
+from slicectl.analysis.paired import paired_differences, print_paired
 from slicectl.analysis.runs import final_row, find_runs
 from slicectl.console import console
 from slicectl.runner.evaluate import mean_ci
 
 
-def report(paths: list[Path], out: Path | None = None) -> pd.DataFrame:
+def report(paths: list[Path], out: Path | None = None, paired: str | None = None) -> pd.DataFrame:
     runs = find_runs(paths)
+    diffs = paired_differences(runs, paired) if paired else None  # a bad --paired fails before any output
     rows = []
     for run in runs:
         row = final_row(run)
@@ -34,9 +36,18 @@ def report(paths: list[Path], out: Path | None = None) -> pd.DataFrame:
     summary.to_csv(out, index=False)
     if bidding.is_bidding(runs):  # chen2022's Table 4 layout instead of one wide row per config
         bidding.print_table4(runs)
-        console.print(f"written: {out}")
-        return summary
-    table = Table(title=f"final metrics, {len(runs)} runs (mean ± 95% CI over seeds)")
+    else:
+        _print_summary(table_rows, metrics, len(runs))
+    console.print(f"written: {out}")
+    if diffs is not None:
+        paired_out = out.with_name(out.stem + "_paired.csv")
+        print_paired(diffs, paired).to_csv(paired_out, index=False)
+        console.print(f"written: {paired_out}")
+    return summary
+
+
+def _print_summary(table_rows: list[dict], metrics: list[str], n_runs: int) -> None:
+    table = Table(title=f"final metrics, {n_runs} runs (mean ± 95% CI over seeds)")
     table.add_column("config", no_wrap=True)
     table.add_column("n", justify="right")
     for m in metrics:
@@ -45,5 +56,3 @@ def report(paths: list[Path], out: Path | None = None) -> pd.DataFrame:
         table.add_row(rec["group"], str(rec["n"]),
                       *(f"{rec[m]:.3f} ± {rec[m + '_ci95']:.3f}" for m in metrics))
     console.print(table)
-    console.print(f"written: {out}")
-    return summary
