@@ -8,16 +8,22 @@ def oracle(env, seed: int = 0, search: str = "coarse", coarse_units: int = 5,
            ftol: float | None = None):
     """The RAN's clairvoyant split search, huang2023's per-step optimum of
     one slice (user level) or of the whole system (slice level), chen2022's
-    per-window best lower-tier actions (the lower tier as a train env)."""
+    per-window best lower-tier actions (the lower tier as a train env), hu's
+    per-step best responses of every cell (the multi-cell network)."""
     from slicectl.envs.bidding_env import LowerTierBatchEnv
     from slicectl.envs.huang_env import HuangUserBatchEnv
     from slicectl.envs.huang_system import HuangSliceLevelBatchEnv
 
     from slicectl.envs.iiot_env import IIoTBatchEnv
+    from slicectl.envs.multicell_env import MulticellBatchEnv
 
     if isinstance(env, IIoTBatchEnv):
         raise Unavailable("env iiot has no oracle (zhang2021's problem is a mixed-integer program); "
                           "compare with --baseline greedy")
+    if isinstance(env, MulticellBatchEnv):  # hu: per-step best responses on the model
+        from slicectl.baselines.multicell import MulticellPolicy
+
+        return MulticellPolicy(env, seed, "best_response")
     if isinstance(env, LowerTierBatchEnv):
         from slicectl.baselines.bidding import LowerOracle
 

@@ -38,6 +38,26 @@ class RandomPolicy:
         return self.env.sampler(obs, self.rng)
 
 
+def equal(env, seed: int = 0):
+    """`--baseline equal` on the RAN or the multi-cell network."""
+    return _multicell(env, seed, "equal") or EqualPolicy(env, seed)
+
+
+def proportional(env, seed: int = 0):
+    """`--baseline proportional`: the traffic-aware split of the env."""
+    return _multicell(env, seed, "proportional") or ProportionalPolicy(env, seed)
+
+
+def _multicell(env, seed: int, rule: str):
+    from slicectl.envs.multicell_env import MulticellBatchEnv
+
+    if isinstance(env, MulticellBatchEnv):
+        from slicectl.baselines.multicell import MulticellPolicy
+
+        return MulticellPolicy(env, seed, rule)
+    return None
+
+
 class EqualPolicy(Policy):
     """The same bandwidth for every slice (the remainder to the first slices)."""
 

@@ -7,3 +7,5 @@ register(id="slicectl/HuangSlice-v0", entry_point="slicectl.envs.huang_system:Hu
 register(id="slicectl/BiddingUpper-v0", entry_point="slicectl.envs.bidding_env:BiddingUpperEnv")
 register(id="slicectl/BiddingLower-v0", entry_point="slicectl.envs.bidding_env:BiddingLowerEnv")
 register(id="slicectl/IIoT-v0", entry_point="slicectl.envs.iiot_env:IIoTEnv")
+register(id="slicectl/Multicell-v0", entry_point="slicectl.envs.multicell_env:MulticellEnv")
+register(id="slicectl/MulticellCell-v0", entry_point="slicectl.envs.multicell_env:MulticellCellEnv")

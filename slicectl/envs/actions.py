@@ -1,4 +1,4 @@
-"""Bandwidth splits: discrete action tables and simplex shares -> units."""
+"""Bandwidth splits: discrete action tables, weights onto the simplex, shares -> units."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -22,15 +22,22 @@ def split_table(n_units: int, n_slices: int) -> np.ndarray:
     return table
 
 
+def normalise_shares(weights: np.ndarray) -> np.ndarray:
+    """Weights (..., S) onto the simplex (eq. 1 of hu): w / Σw along the last
+    axis. Negative or non-finite weights count as 0; an all-zero row is an
+    equal split."""
+    w = np.nan_to_num(np.asarray(weights, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    w = np.clip(w, 0.0, None)
+    total = w.sum(axis=-1, keepdims=True)
+    return np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / w.shape[-1])
+
+
 def shares_to_units(shares: np.ndarray, n_units: int) -> np.ndarray:
     """Map shares on the simplex (B, S) to integer units, >= 1 each, summing to
     ``n_units``: one unit each, the rest by largest remainder. Negative or
     non-finite shares count as 0; an all-zero row is an equal split."""
-    shares = np.nan_to_num(np.asarray(shares, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    shares = np.clip(shares, 0.0, None)
+    shares = normalise_shares(shares)
     n_slices = shares.shape[-1]
-    total = shares.sum(axis=-1, keepdims=True)
-    shares = np.where(total > 0, shares / np.where(total > 0, total, 1.0), 1.0 / n_slices)
     free = n_units - n_slices
     exact = shares * free
     units = np.floor(exact).astype(np.int64)

@@ -107,3 +107,32 @@ class Distribution:
             return a * (1.0 - np.exp(-b / a)) if b > 0 else a
         # Pareto(shape a, scale b) capped at c: E[min(X, c)] = b + ∫_b^c (b/x)^a dx
         return b + b**a * (c ** (1.0 - a) - b ** (1.0 - a)) / (1.0 - a)
+
+
+# --------------------------------------------------------- macro-cell models
+# hu's multi-cell network (envs/multicell.py): three-sector macro sites.
+
+def winner_c2_nlos_db(distance_m: np.ndarray, carrier_ghz: float, bs_height_m: float) -> np.ndarray:
+    """WINNER II / WINNER+ scenario C2 (urban macro) NLOS path loss in dB
+    (WINNER II D1.1.2, Table 4-4; valid for 50 m < d < 5 km, h_MS = 1.5 m):
+    ``(44.9 − 6.55·log10 h_BS)·log10 d + 34.46 + 5.83·log10 h_BS + 23·log10(f_c / 5 GHz)``."""
+    d = np.maximum(np.asarray(distance_m, dtype=np.float64), 1.0)
+    h = np.log10(bs_height_m)
+    return (44.9 - 6.55 * h) * np.log10(d) + 34.46 + 5.83 * h + 23.0 * np.log10(carrier_ghz / 5.0)
+
+
+def sector_gain_db(angle_deg: np.ndarray, peak_dbi: float, beamwidth_deg: float,
+                   front_back_db: float) -> np.ndarray:
+    """3GPP TR 36.942 §4.2.1 sector antenna: ``G − min(12·(θ/θ_3dB)², A_m)``
+    with θ the angle off boresight in degrees (any real; wrapped to ±180)."""
+    theta = (np.asarray(angle_deg) + 180.0) % 360.0 - 180.0
+    return peak_dbi - np.minimum(12.0 * (theta / beamwidth_deg) ** 2, front_back_db)
+
+
+def attenuated_shannon(sinr: np.ndarray, alpha: float, max_se: float, min_sinr_db: float) -> np.ndarray:
+    """Spectral efficiency (bit/s/Hz) of a link-adapted LTE link, TR 36.942
+    Annex A.2: ``α·log2(1 + SINR)`` capped at ``max_se``; below ``min_sinr_db``
+    the lowest MCS still carries the user (its SE at that SINR) rather than
+    nothing, so that every active user has a finite service time."""
+    floor = 10.0 ** (min_sinr_db / 10.0)
+    return np.minimum(alpha * np.log2(1.0 + np.maximum(sinr, floor)), max_se)

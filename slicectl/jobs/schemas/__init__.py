@@ -8,12 +8,14 @@ from slicectl.jobs.schemas.agents import BaselineCfg, DQNCfg, GANDDQNCfg, QLCfg,
 from slicectl.jobs.schemas.base import Strict
 from slicectl.jobs.schemas.bidding import BiddingEnvCfg
 from slicectl.jobs.schemas.iiot import IIoTEnvCfg
+from slicectl.jobs.schemas.multicell import MulticellEnvCfg
 from slicectl.jobs.schemas.ran import HuangSliceEnvCfg, HuangUserEnvCfg, RanEnvCfg
 
 __all__ = ["AGENT_SCHEMAS", "ENV_SCHEMAS", "BaselineCfg", "Strict"]
 
 ENV_SCHEMAS: dict[str, type[BaseModel]] = {
     "slicectl.envs.iiot_env.IIoTBatchEnv": IIoTEnvCfg,
+    "slicectl.envs.multicell_env.MulticellBatchEnv": MulticellEnvCfg,
     "slicectl.envs.ran_env.RanBatchEnv": RanEnvCfg,
     "slicectl.envs.huang_env.HuangUserBatchEnv": HuangUserEnvCfg,
     "slicectl.envs.huang_system.HuangSliceLevelBatchEnv": HuangSliceEnvCfg,
