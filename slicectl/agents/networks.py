@@ -185,3 +185,60 @@ class ItemActor(nn.Module):
         lead = obs.shape[:-1]
         x = item_rows(obs.reshape(-1, obs.shape[-1]), self.items, index=True)
         return torch.tanh(self.net(x)).reshape(*lead, -1)
+
+
+def agent_rows(x: torch.Tensor, agents: int) -> torch.Tensor:
+    """(B, agents·d) or (B, agents, d) -> (agents, B, d): one slab per agent."""
+    return x.reshape(x.shape[0], agents, -1).transpose(0, 1)
+
+
+class StackedActor(nn.Module):
+    """``agents`` independent actors (hu: one per cell) as one network whose
+    every layer is an EnsembleLinear over the agents: (B, agents·d) ->
+    (B, agents·a), one batched matmul per layer for all agents."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: Sequence[int], agents: int):
+        super().__init__()
+        if obs_dim % agents or action_dim % agents:
+            raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {agents} agents")
+        self.agents = agents
+        dims = [obs_dim // agents, *hidden, action_dim // agents]
+        self.layers = nn.ModuleList(EnsembleLinear(agents, i, o) for i, o in zip(dims[:-1], dims[1:]))
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        x = agent_rows(obs, self.agents)
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            x = torch.relu(x) if i < len(self.layers) - 1 else torch.tanh(x)
+        return x.transpose(0, 1).reshape(obs.shape[0], -1)
+
+
+class StackedCriticEnsemble(nn.Module):
+    """``n`` Q networks per agent for ``agents`` agents, n·agents members of
+    one ensemble (member c·agents + k is critic c of agent k): returns
+    (n, B, agents), agent k's Q from its own observation and action only."""
+
+    def __init__(self, n: int, obs_dim: int, action_dim: int, hidden: Sequence[int], agents: int):
+        super().__init__()
+        if obs_dim % agents or action_dim % agents:
+            raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {agents} agents")
+        self.n, self.agents = n, agents
+        dims = [(obs_dim + action_dim) // agents, *hidden, 1]
+        self.layers = nn.ModuleList(EnsembleLinear(n * agents, i, o) for i, o in zip(dims[:-1], dims[1:]))
+
+    def _run(self, x: torch.Tensor, members: int) -> torch.Tensor:
+        for i, layer in enumerate(self.layers):
+            x = torch.baddbmm(layer.bias[:members], x, layer.weight[:members])
+            if i < len(self.layers) - 1:
+                x = torch.relu(x)
+        return x.squeeze(-1)
+
+    def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([agent_rows(obs, self.agents), agent_rows(action, self.agents)], dim=-1)
+        x = x.expand(self.n, -1, -1, -1).reshape(self.n * self.agents, x.shape[1], -1)
+        return self._run(x, self.n * self.agents).reshape(self.n, self.agents, -1).transpose(1, 2)
+
+    def first(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """Every agent's Q_1 alone, (B, agents)."""
+        x = torch.cat([agent_rows(obs, self.agents), agent_rows(action, self.agents)], dim=-1)
+        return self._run(x, self.agents).transpose(0, 1)

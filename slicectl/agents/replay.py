@@ -16,12 +16,14 @@ import torch
 
 class ReplayBuffer:
     def __init__(self, capacity: int, obs_dim: int, action_shape: tuple[int, ...] = (),
-                 action_dtype: torch.dtype = torch.long, device: str = "cpu"):
+                 action_dtype: torch.dtype = torch.long, device: str = "cpu", reward_dim: int = 1):
         self.capacity = capacity
         self.device = torch.device(device)
         self.action_shape, self.action_dtype = tuple(action_shape), action_dtype
         a = math.prod(self.action_shape)
-        widths = {"obs": obs_dim, "next_obs": obs_dim, "actions": a, "rewards": 1, "dones": 1}
+        # reward_dim > 1: one reward and done per agent of a stacked agent (hu's cells)
+        self.reward_dim = reward_dim
+        widths = {"obs": obs_dim, "next_obs": obs_dim, "actions": a, "rewards": reward_dim, "dones": reward_dim}
         self.storage = torch.zeros((capacity, sum(widths.values())), dtype=torch.float32,
                                    device=self.device)
         self._cols: dict[str, slice] = {}
@@ -38,8 +40,10 @@ class ReplayBuffer:
         actions = rows[:, c["actions"]].reshape(len(rows), *self.action_shape)
         if self.action_dtype != torch.float32:
             actions = actions.to(self.action_dtype)
-        return (rows[:, c["obs"]], actions, rows[:, c["rewards"]].squeeze(1),
-                rows[:, c["next_obs"]], rows[:, c["dones"]].squeeze(1))
+        rewards, dones = rows[:, c["rewards"]], rows[:, c["dones"]]
+        if self.reward_dim == 1:
+            rewards, dones = rewards.squeeze(1), dones.squeeze(1)
+        return rows[:, c["obs"]], actions, rewards, rows[:, c["next_obs"]], dones
 
     def add(self, obs, actions, rewards, next_obs, dones) -> None:
         """Add a batch of transitions (leading axis = environments)."""
@@ -49,8 +53,8 @@ class ReplayBuffer:
         row = torch.cat([torch.as_tensor(obs, **f32).reshape(n, -1),
                          torch.as_tensor(next_obs, **f32).reshape(n, -1),
                          torch.as_tensor(actions, **f32).reshape(n, -1),
-                         torch.as_tensor(rewards, **f32).reshape(n, 1),
-                         torch.as_tensor(dones, **f32).reshape(n, 1)], dim=1)
+                         torch.as_tensor(rewards, **f32).reshape(n, self.reward_dim),
+                         torch.as_tensor(dones, **f32).reshape(n, self.reward_dim)], dim=1)
         self.storage[idx] = row
         self.pos = (self.pos + n) % self.capacity
         self.size = min(self.size + n, self.capacity)

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from slicectl.agents.networks import (Actor, CriticEnsemble, ItemActor, ItemCriticEnsemble,
-                                     flatten_parameters)
+                                     StackedActor, StackedCriticEnsemble, flatten_parameters)
 from slicectl.agents.replay import ReplayBuffer
 from slicectl.agents.rng import numpy_state, set_numpy_state
 
@@ -45,7 +45,7 @@ class TD3Agent:
                  noise_clip: float = 0.5, sigma: float = 0.1, epsilon: float = 0.0,
                  sampler: Sampler | None = None, critic_hidden: Sequence[int] | None = None,
                  action_l2: float = 0.0, items: int | None = None, ddpg: bool = False,
-                 gradient_steps: int = 1,
+                 gradient_steps: int = 1, agents: int | None = None,
                  device: str = "cpu", seed: int = 0):
         if ddpg:  # TD3's three changes off, whatever the keys for them say (presets set them for TD3)
             n_critics, policy_delay, target_noise = 1, 1, 0.0
@@ -57,6 +57,9 @@ class TD3Agent:
         self.target_noise, self.noise_clip = target_noise, noise_clip
         self.sigma, self.epsilon, self.sampler = sigma, epsilon, sampler
         self.action_l2, self.items, self.gradient_steps = action_l2, items, gradient_steps
+        self.agents = agents
+        if items is not None and agents is not None:
+            raise ValueError("an agent is either per item (zhang2021) or stacked over agents (hu), not both")
         if epsilon > 0 and sampler is None:
             raise ValueError("hybrid exploration (epsilon > 0) needs the env's feasible-action sampler")
         self.device = torch.device(device)
@@ -64,8 +67,12 @@ class TD3Agent:
         critic_hidden = hidden if critic_hidden is None else critic_hidden  # zhang2021 sizes them apart
         # items: the observation and action are that many per-item blocks and
         # one network serves every item (networks.ItemActor); else flat MLPs
-        per = {} if items is None else {"items": items}
-        actor_cls, critic_cls = (Actor, CriticEnsemble) if items is None else (ItemActor, ItemCriticEnsemble)
+        # agents: that many independent agents (hu's cells), each network an
+        # ensemble over them (networks.StackedActor): one update trains all
+        per = {"items": items} if items is not None else {"agents": agents} if agents is not None else {}
+        actor_cls, critic_cls = ((ItemActor, ItemCriticEnsemble) if items is not None else
+                                 (StackedActor, StackedCriticEnsemble) if agents is not None else
+                                 (Actor, CriticEnsemble))
         self.actor = actor_cls(obs_dim, action_dim, hidden, **per).to(self.device)
         self.actor_target = actor_cls(obs_dim, action_dim, hidden, **per).to(self.device)
         self.critic = critic_cls(n_critics, obs_dim, action_dim, critic_hidden, **per).to(self.device)
@@ -80,7 +87,8 @@ class TD3Agent:
         self._target, _ = flatten_parameters(self.actor_target, self.critic_target)
         self.actor_opt = torch.optim.Adam([self._actor_flat], lr=actor_lr, fused=True)
         self.critic_opt = torch.optim.Adam([self._critic_flat], lr=critic_lr, fused=True)
-        self.replay = ReplayBuffer(buffer_size, obs_dim, (action_dim,), torch.float32, device)
+        self.replay = ReplayBuffer(buffer_size, obs_dim, (action_dim,), torch.float32, device,
+                                   reward_dim=agents or 1)  # stacked: one reward per agent
         self.rng = np.random.default_rng(seed)
         self.gen = torch.Generator().manual_seed(seed)
         self.steps = 0
@@ -112,19 +120,21 @@ class TD3Agent:
             if self.epsilon > 0:
                 # with items, each item's decisions are replaced on their own
                 # (the env's items are then feasible apart), so that the critic
-                # sees one item try another choice among peers on the policy
-                k = self.items or 1
+                # sees one item try another choice among peers on the policy;
+                # stacked agents explore each on its own the same way
+                k = self.items or self.agents or 1
                 pick = self.rng.random((len(a), k)) < self.epsilon
                 rows = pick.any(axis=1)
                 if rows.any():
-                    rand = self.from_env(self.sampler(obs[rows], self.rng)).reshape(int(rows.sum()), k, -1)
+                    n_rows = int(rows.sum())
+                    rand = self.from_env(self.sampler(obs[rows], self.rng).reshape(n_rows, -1)).reshape(n_rows, k, -1)
                     view = a.reshape(len(a), k, -1)
                     view[rows] = np.where(pick[rows][..., None], rand, view[rows])
         return self.to_env(a)
 
     # ------------------------------------------------------------ learning
     def observe(self, obs, actions, rewards, next_obs, dones) -> dict[str, float]:
-        self.replay.add(obs, self.from_env(actions), rewards, next_obs, dones)
+        self.replay.add(obs, self.from_env(np.reshape(actions, (len(rewards), -1))), rewards, next_obs, dones)
         self.steps += len(rewards)
         if self.steps < self.learning_starts:
             return {}
@@ -150,10 +160,13 @@ class TD3Agent:
         if self.updates % self.policy_delay == 0:
             # Q_1 only, and gradients for the actor only: the critic's weight
             # gradients would be computed and thrown away
+            # stacked agents: the sum of their own losses, so that each
+            # agent's gradient is what it would be alone
+            k = self.agents or 1
             pi = self.actor(obs)
-            actor_loss = -self.critic.first(obs, pi).mean()
+            actor_loss = -self.critic.first(obs, pi).mean(dim=0).sum()
             if self.action_l2 > 0:
-                actor_loss = actor_loss + self.action_l2 * pi.square().mean()
+                actor_loss = actor_loss + self.action_l2 * k * pi.square().mean()
             self._step(self.actor_opt, self._actor_flat, actor_loss, self._actor_params)
             with torch.no_grad():
                 self._target.lerp_(self._online, self.tau)

@@ -1,6 +1,7 @@
 """Objects from config: environments, agents, baselines; trusted targets only."""
 from __future__ import annotations
 
+import numpy as np
 from gymnasium import spaces
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
@@ -50,8 +51,14 @@ def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
                         device=device, _convert_="all")
             for m, n in enumerate(space.nvec)])
     sizes = ({"n_actions": int(space.n)} if isinstance(space, spaces.Discrete) else
-             {"action_dim": int(space.shape[0]), "low": space.low, "high": space.high,
-              "sampler": env.sampler})
+             {"action_dim": int(np.prod(space.shape)), "low": space.low.reshape(-1),
+              "high": space.high.reshape(-1), "sampler": env.sampler})
+    obs_dim = int(np.prod(env.observation_space.shape))
+    if getattr(env, "n_agents", None) is not None:  # hu's cells: one agent each, stacked (agents=K)
+        if "per_item" not in agent_cfg:
+            raise UserError(f"env {type(env).__name__} has one agent per cell; agent "
+                            f"{agent_cfg._target_.rsplit('.', 1)[-1]} cannot be stacked (use agent=td3 or ddpg)")
+        sizes["agents"] = int(env.n_agents)
     if "per_item" in agent_cfg:  # one network shared by the env's items (zhang2021's tasks)
         if agent_cfg.per_item:
             if getattr(env, "n_items", None) is None:
@@ -59,7 +66,7 @@ def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
                                 "per-item blocks (env=iiot); this env has none")
             sizes["items"] = int(env.n_items)
         agent_cfg = OmegaConf.create({k: v for k, v in agent_cfg.items() if k != "per_item"})
-    return instantiate(agent_cfg, obs_dim=env.observation_space.shape[0], seed=seed,
+    return instantiate(agent_cfg, obs_dim=obs_dim, seed=seed,
                        device=device, _convert_="all", **sizes)
 
 

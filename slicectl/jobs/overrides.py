@@ -13,6 +13,10 @@ from slicectl.jobs.schema import did_you_mean, validate
 from slicectl.runner.errors import UserError
 
 GROUPS = ("env", "agent", "baseline", "job", "scale", "experiment", "stage")
+# Envs whose agents can only be of one kind get it when no agent= is given,
+# as rl-zoo3 picks per-env defaults: hu's cells each need a continuous agent
+# that can be stacked (conf/env_scale/multicell_*.yaml hold its settings).
+ENV_AGENT = {"multicell": "td3"}
 
 
 def group_options(group: str) -> list[str]:
@@ -28,10 +32,23 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
         overrides = _resume_overrides(resume[0].split("=", 1)[1], overrides)
     elif not (job == "train" and any(o.split("=", 1)[0] == "stage" for o in overrides)):
         overrides = [f"job={job}", *overrides]  # a stage names its own job
+    overrides = _implied_agent(overrides)
     if check:
         for combo in _combinations(overrides, multirun):
             _check(combo)
     return overrides
+
+
+def _implied_agent(overrides: list[str]) -> list[str]:
+    """``env=multicell`` without ``agent=``: add the env's agent (ENV_AGENT)."""
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
+    envs = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "env"]
+    if "agent" in keys or not envs:
+        return overrides
+    agents = {ENV_AGENT.get(e) for e in envs[-1].split(",")}
+    if len(agents) != 1 or None in agents:
+        return overrides
+    return [f"agent={agents.pop()}", *overrides]
 
 
 def _quote_stage(override: str) -> str:

@@ -137,6 +137,12 @@ def validate(cfg: dict) -> RootCfg:
     check_targets(cfg)
     root = _check(RootCfg, cfg, ())
     env = _check_group("env", cfg["env"], ENV_SCHEMAS)
+    stacked = getattr(ENV_SCHEMAS[env.target], "stacked_agents", False)
+    agent_target = str(cfg["agent"].get("_target_"))
+    if stacked and agent_target in AGENT_SCHEMAS and "per_item" not in AGENT_SCHEMAS[agent_target].model_fields:
+        # before the agent's keys: the env's settings for its own agent would only confuse
+        raise UserError(f"env {env.target.rsplit('.', 1)[-1]} has one agent per cell; agent "
+                        f"{agent_target.rsplit('.', 1)[-1]} cannot be stacked (use agent=td3 or ddpg)")
     agent = _check_group("agent", cfg["agent"], AGENT_SCHEMAS)
     if cfg.get("baseline") is not None:
         _check(BaselineCfg, cfg["baseline"], ("baseline",))

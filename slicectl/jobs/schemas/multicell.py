@@ -58,6 +58,7 @@ class MulticellEnvCfg(Strict):
     fixed_point_tol: float = Field(gt=0)
     fixed_point_iters: int = Field(ge=1)
     discrete: ClassVar[bool] = False
+    stacked_agents: ClassVar[bool] = True   # one agent per cell, stacked (TD3/DDPG only)
 
     @model_validator(mode="after")
     def _consistent(self):

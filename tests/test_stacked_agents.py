@@ -1,0 +1,64 @@
+"""TD3 stacked over agents (hu: one per cell): every agent is independent
+of the others, though all train in one batched update."""
+import numpy as np
+import torch
+
+from slicectl.agents.td3 import TD3Agent
+
+K, D, A = 4, 5, 3
+
+
+def make(seed=0, **kw):
+    return TD3Agent(obs_dim=K * D, action_dim=K * A, low=np.zeros(K * A), high=np.ones(K * A),
+                    hidden=(16, 8), critic_hidden=(16, 8), batch_size=8, buffer_size=100,
+                    learning_starts=8, policy_delay=1, agents=K, seed=seed,
+                    sampler=lambda obs, rng: rng.dirichlet(np.ones(A), (len(obs), K)), **kw)
+
+
+def test_each_agent_reads_only_its_own_observation_and_action():
+    agent = make()
+    obs = torch.rand(6, K, D)
+    act = torch.rand(6, K * A) * 2 - 1
+    pi, q = agent.actor(obs), agent.critic(obs, act)
+    assert pi.shape == (6, K * A) and q.shape == (2, 6, K)
+    obs2, act2 = obs.clone(), act.clone()
+    obs2[:, 1] += 1.0
+    act2[:, A:2 * A] = 0.0  # agent 1's action
+    pi2, q2 = agent.actor(obs2), agent.critic(obs2, act2)
+    others = [k for k in range(K) if k != 1]
+    cols = np.concatenate([np.arange(k * A, (k + 1) * A) for k in others])
+    torch.testing.assert_close(pi2[:, cols], pi[:, cols])
+    torch.testing.assert_close(q2[:, :, others], q[:, :, others])
+    assert not torch.allclose(q2[:, :, 1], q[:, :, 1])
+    torch.testing.assert_close(agent.critic.first(obs, act), q[0])
+
+
+def test_an_update_moves_each_agent_by_its_own_rewards_only():
+    """Two stacked agents fed the same transitions except agent 0's rewards:
+    after the updates, agents 1..K-1 have identical parameters."""
+    rng = np.random.default_rng(0)
+    obs = rng.random((20, K, D))
+    nxt = rng.random((20, K, D))
+    acts = rng.dirichlet(np.ones(A), (20, K))
+    rew = rng.random((20, K))
+    a, b = make(seed=1), make(seed=1)
+    rew_b = rew.copy()
+    rew_b[:, 0] = 1.0 - rew_b[:, 0]
+    for t in range(20):
+        a.observe(obs[t:t + 1], acts[t:t + 1], rew[t:t + 1], nxt[t:t + 1], np.zeros((1, K)))
+        b.observe(obs[t:t + 1], acts[t:t + 1], rew_b[t:t + 1], nxt[t:t + 1], np.zeros((1, K)))
+    assert a.updates == b.updates > 0
+    for net in ("actor", "critic"):
+        for pa, pb in zip(getattr(a, net).parameters(), getattr(b, net).parameters()):
+            # member axis first: agents (actor) or critic·K + agent (critic)
+            members = pa.shape[0]
+            others = [m for m in range(members) if m % K != 0]
+            torch.testing.assert_close(pa[others], pb[others])
+            assert not torch.allclose(pa[0], pb[0])
+
+
+def test_exploration_keeps_every_cells_action_in_the_box():
+    agent = make(epsilon=0.5)
+    agent.steps = 100  # past the warm-up
+    acts = agent.act(np.random.default_rng(0).random((7, K, D)))
+    assert acts.shape == (7, K * A) and (acts >= 0).all() and (acts <= 1).all()
