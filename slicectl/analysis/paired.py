@@ -10,6 +10,8 @@ average effect across the sweep, not an effect at any one point.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from rich.table import Table
 
@@ -49,11 +51,18 @@ def paired_differences(runs: list[Run], against: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _natural(text: str) -> list:
+    """Sort key that orders numbers by value: env.x=5e7 before env.x=1e8."""
+    parts = re.split(r"(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)", text)
+    return [(0, float(p), "") if i % 2 else (1, 0.0, p) for i, p in enumerate(parts)]
+
+
 def print_paired(diffs: pd.DataFrame, against: str) -> pd.DataFrame:
     """Mean ± 95% CI of the differences per point and pooled per value."""
     key = against.partition("=")[0]
     metrics = [c for c in diffs.columns if c not in (key, "point", "seed") and diffs[c].notna().any()]
-    groups = [((value, point), sub) for (value, point), sub in diffs.groupby([key, "point"], sort=True)]
+    groups = sorted((((value, point), sub) for (value, point), sub in diffs.groupby([key, "point"])),
+                    key=lambda g: (g[0][0], _natural(g[0][1])))
     groups += [((value, "all points (pooled)"), sub) for value, sub in diffs.groupby(key, sort=True)
                if sub["point"].nunique() > 1]
     recs = []
