@@ -26,7 +26,11 @@ Users and traffic
     each home group, round(32·τ): a daily cycle of ``mask_period`` steps (a step is
     one 15-minute partitioning period, so 96 steps a day) per slice, a
     small per-cell phase offset, and AR(1) noise. Each active user offers
-    ``offered_mbps[n]`` of traffic in packets of ``packet_bits[n]``.
+    ``activity``·φ*_{k,n} of traffic (on-off sessions that need the slice's
+    required rate while on, a fraction ``activity`` of the time), in packets
+    of ``packet_bits[n]``; so the two requirement groups also differ in the
+    traffic they carry (the paper says no more than that they differ in
+    requirements).
 Cell-load coupling (Siomina and Yuan; Cavalcante et al., the paper's [15])
     A user's SINR is g_own / (Σ_{j≠k} ρ_j·g_j + 1), g the received power
     over noise per resource, ρ_j the share of cell j's resources in use.
@@ -90,7 +94,7 @@ class MulticellParams:
     sinr_min_db: float = -10.0
     users_per_slice: int = 32
     user_step_m: float = 20.0
-    offered_mbps: tuple[float, ...] = (0.22, 0.18, 0.14, 0.10)
+    activity: float = 0.075
     packet_bits: tuple[float, ...] = (2000.0, 1000.0, 500.0, 250.0)
     base_delay_ms: float = 0.5
     mask_mean: tuple[float, ...] = (0.5, 0.5, 0.5, 0.5)
@@ -113,7 +117,7 @@ class MulticellParams:
 
     @property
     def n_slices(self) -> int:
-        return len(self.offered_mbps)
+        return len(self.packet_bits)
 
     def __post_init__(self):
         K, N = self.n_cells, self.n_slices
@@ -121,7 +125,7 @@ class MulticellParams:
             raise ValueError(f"cell_groups has {len(self.cell_groups)} entries for {K} cells")
         if max(self.cell_groups) >= len(self.groups) or min(self.cell_groups) < 0:
             raise ValueError(f"cell_groups must index groups 0..{len(self.groups) - 1}")
-        for name in ("packet_bits", "mask_mean", "mask_amp", "mask_phase"):
+        for name in ("mask_mean", "mask_amp", "mask_phase"):
             if len(getattr(self, name)) != N:
                 raise ValueError(f"{name} needs one value per slice ({N})")
         for g in self.groups:
@@ -148,7 +152,7 @@ class MulticellSystem:
         group = np.asarray(p.cell_groups)
         self.phi_req = np.array([g.throughput_mbps for g in p.groups])[group] * 1e6   # (K, N) bit/s
         self.d_req = np.array([g.delay_ms for g in p.groups])[group] * 1e-3           # (K, N) s
-        self.offered = np.asarray(p.offered_mbps) * 1e6                  # (N,) bit/s per user
+        self.offered = p.activity * self.phi_req                          # (K, N) bit/s per active user
         self.packet = np.asarray(p.packet_bits, dtype=np.float64)        # (N,)
         # received power over noise per resource at 0 dB gain: PSDs cancel the band
         self.snr_ref_db = p.tx_power_dbm - 10 * np.log10(p.bandwidth_hz) - p.noise_dbm_hz - p.noise_figure_db

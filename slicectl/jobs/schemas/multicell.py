@@ -43,7 +43,7 @@ class MulticellEnvCfg(Strict):
     sinr_min_db: float
     users_per_slice: int = Field(ge=1, le=1000)
     user_step_m: float = Field(ge=0)
-    offered_mbps: list[float] = Field(min_length=1)
+    activity: float = Field(ge=0)
     packet_bits: list[float] = Field(min_length=1)
     base_delay_ms: float = Field(ge=0)
     mask_mean: list[float]
@@ -63,21 +63,21 @@ class MulticellEnvCfg(Strict):
     @model_validator(mode="after")
     def _consistent(self):
         n_cells = len(self.sites_m) * len(self.sector_azimuth_deg)
-        n = len(self.offered_mbps)
+        n = len(self.packet_bits)
         if len(self.cell_groups) != n_cells:
             raise ValueError(f"cell_groups has {len(self.cell_groups)} entries for {n_cells} cells")
         if min(self.cell_groups) < 0 or max(self.cell_groups) >= len(self.groups):
             raise ValueError(f"cell_groups must index groups 0..{len(self.groups) - 1}")
-        for name in ("packet_bits", "mask_mean", "mask_amp", "mask_phase"):
+        for name in ("mask_mean", "mask_amp", "mask_phase"):
             if len(getattr(self, name)) != n:
-                raise ValueError(f"{name} needs one value per slice ({n}, as offered_mbps)")
+                raise ValueError(f"{name} needs one value per slice ({n}, as packet_bits)")
         for i, g in enumerate(self.groups):
             if len(g.throughput_mbps) != n or len(g.delay_ms) != n:
                 raise ValueError(f"groups[{i}] needs {n} throughput_mbps and {n} delay_ms")
             if min(g.throughput_mbps) <= 0 or min(g.delay_ms) <= self.base_delay_ms:
                 raise ValueError(f"groups[{i}]: requirements must be > 0 and delays above base_delay_ms")
-        if min(self.offered_mbps) < 0 or min(self.packet_bits) <= 0:
-            raise ValueError("offered_mbps must be >= 0 and packet_bits > 0")
+        if min(self.packet_bits) <= 0:
+            raise ValueError("packet_bits must be > 0")
         if not self.neighbours < n_cells:
             raise ValueError(f"neighbours must be below the number of cells ({n_cells})")
         if self.min_distance_m >= self.cell_radius_m:
