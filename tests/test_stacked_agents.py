@@ -62,3 +62,62 @@ def test_exploration_keeps_every_cells_action_in_the_box():
     agent.steps = 100  # past the warm-up
     acts = agent.act(np.random.default_rng(0).random((7, K, D)))
     assert acts.shape == (7, K * A) and (acts >= 0).all() and (acts <= 1).all()
+
+
+def trained(seed=0):
+    rng = np.random.default_rng(seed)
+    agent = make(seed=seed)
+    for _ in range(30):
+        agent.observe(rng.random((1, K, D)), rng.dirichlet(np.ones(A), (1, K)), rng.random((1, K)),
+                      rng.random((1, K, D)), np.zeros((1, K)))
+    return agent
+
+
+def test_model_transfer_gives_each_cell_its_sources_networks():
+    from slicectl.methods.multicell_transfer import apply_transfer
+
+    src = trained()
+    sources = np.array([2, 0, 0, 1])
+    dst = make(seed=5)
+    apply_transfer(dst, src.state_dict(), sources, "model")
+    obs = torch.rand(6, K, D)
+    # cell k of dst acting on some inputs = cell s(k) of src acting on the same inputs
+    pi_dst = dst.actor(obs).reshape(6, K, A)
+    for k, s in enumerate(sources):
+        feed = torch.zeros(6, K, D)
+        feed[:, s] = obs[:, k]
+        torch.testing.assert_close(pi_dst[:, k], src.actor(feed).reshape(6, K, A)[:, s])
+    assert dst.learning_starts <= dst.batch_size and not dst.random_warmup
+
+
+def test_instance_transfer_fills_each_cells_replay_columns_from_its_source():
+    from slicectl.methods.multicell_transfer import apply_transfer
+
+    src = trained()
+    sources = np.array([3, 3, 1, 0])
+    dst = make(seed=5)
+    apply_transfer(dst, src.state_dict(), sources, "instance")
+    s_obs, s_act, s_rew, _, _ = src.replay._split(src.replay.storage[:src.replay.size])
+    d_obs, d_act, d_rew, _, _ = dst.replay._split(dst.replay.storage[:dst.replay.size])
+    assert dst.replay.size == src.replay.size
+    for k, s in enumerate(sources):
+        torch.testing.assert_close(d_obs.reshape(-1, K, D)[:, k], s_obs.reshape(-1, K, D)[:, s])
+        torch.testing.assert_close(d_act.reshape(-1, K, A)[:, k], s_act.reshape(-1, K, A)[:, s])
+        torch.testing.assert_close(d_rew[:, k], s_rew[:, s])
+
+
+def test_feature_transfer_freezes_the_lower_layer_and_trains_the_rest():
+    from slicectl.methods.multicell_transfer import apply_transfer
+
+    src = trained()
+    dst = make(seed=5)
+    apply_transfer(dst, src.state_dict(), np.array([1, 0, 3, 2]), "feature")
+    before = {n: p.detach().clone() for n, p in dst.actor.named_parameters()}
+    rng = np.random.default_rng(9)
+    for _ in range(40):
+        dst.observe(rng.random((1, K, D)), rng.dirichlet(np.ones(A), (1, K)), rng.random((1, K)),
+                    rng.random((1, K, D)), np.zeros((1, K)))
+    after = dict(dst.actor.named_parameters())
+    assert dst.updates > 0
+    torch.testing.assert_close(after["layers.0.weight"], before["layers.0.weight"])
+    assert not torch.allclose(after["layers.1.weight"], before["layers.1.weight"])

@@ -96,6 +96,7 @@ class TD3Agent:
         # a fresh actor fills the replay with feasible random actions first; a
         # transferred one (stages II-IV) acts with its own policy from the start
         self.random_warmup = True
+        self.frozen: dict[str, torch.Tensor] = {}  # network -> 0/1 gradient mask (see freeze)
 
     # ------------------------------------------------------------- scaling
     def to_env(self, a: np.ndarray) -> np.ndarray:
@@ -127,7 +128,8 @@ class TD3Agent:
                 rows = pick.any(axis=1)
                 if rows.any():
                     n_rows = int(rows.sum())
-                    rand = self.from_env(self.sampler(obs[rows], self.rng).reshape(n_rows, -1)).reshape(n_rows, k, -1)
+                    rand = self.sampler(obs[rows], self.rng).reshape(n_rows, -1)
+                    rand = self.from_env(rand).reshape(n_rows, k, -1)
                     view = a.reshape(len(a), k, -1)
                     view[rows] = np.where(pick[rows][..., None], rand, view[rows])
         return self.to_env(a)
@@ -154,7 +156,8 @@ class TD3Agent:
             target = rewards + self.gamma * (1.0 - dones) * q_next
         q = self.critic(obs, actions)
         critic_loss = F.mse_loss(q, target.expand_as(q), reduction="sum") / q.shape[1]
-        self._step(self.critic_opt, self._critic_flat, critic_loss, self._critic_params)
+        self._step(self.critic_opt, self._critic_flat, critic_loss, self._critic_params,
+                   self.frozen.get("critic"))
         self.updates += 1
         stats = {"loss": critic_loss.item()}
         if self.updates % self.policy_delay == 0:
@@ -167,7 +170,8 @@ class TD3Agent:
             actor_loss = -self.critic.first(obs, pi).mean(dim=0).sum()
             if self.action_l2 > 0:
                 actor_loss = actor_loss + self.action_l2 * k * pi.square().mean()
-            self._step(self.actor_opt, self._actor_flat, actor_loss, self._actor_params)
+            self._step(self.actor_opt, self._actor_flat, actor_loss, self._actor_params,
+                       self.frozen.get("actor"))
             with torch.no_grad():
                 self._target.lerp_(self._online, self.tau)
             stats["actor_loss"] = actor_loss.item()
@@ -175,11 +179,23 @@ class TD3Agent:
 
     @staticmethod
     def _step(opt: torch.optim.Optimizer, flat: torch.nn.Parameter, loss: torch.Tensor,
-              params: list[torch.Tensor]) -> None:
-        """One Adam step on ``flat`` (the parameters ``params`` view) for ``loss``."""
+              params: list[torch.Tensor], keep: torch.Tensor | None = None) -> None:
+        """One Adam step on ``flat`` (the parameters ``params`` view) for
+        ``loss``; where ``keep`` is 0 the gradient is zeroed, so with fresh
+        Adam moments those parameters never move (frozen)."""
         grads = torch.autograd.grad(loss, params)
         flat.grad = torch.cat([g.reshape(-1) for g in grads])
+        if keep is not None:
+            flat.grad.mul_(keep)
         opt.step()
+
+    def freeze(self, network: str, names: Sequence[str]) -> None:
+        """Stop training the parameters ``names`` of ``network`` (actor |
+        critic): hu's feature transfer keeps the source's lower layers."""
+        module = getattr(self, network)
+        keep = torch.cat([torch.full((p.numel(),), 0.0 if n in names else 1.0)
+                          for n, p in module.named_parameters()])
+        self.frozen[network] = keep
 
     def networks(self) -> dict[str, torch.nn.Module]:
         """The networks whose parameters make up the agent (eq. 8 mixes these)."""
