@@ -79,7 +79,9 @@ def train(ctx: typer.Context):
 STAGES = {"pretrain": ("1", "huang2023 stage I: pretrain one user-level TD3 agent on a slice "
                              "(= train stage=1)."),
           "transfer": ("2", "huang2023 stage II: transfer the stage-I agent to every slice and "
-                            "fine-tune; Table II. Needs init_from=<stage-1 run>|latest."),
+                            "fine-tune; Table II. Needs init_from=<stage-1 run>|latest. With "
+                            "env=multicell, hu's transfer between cells: method=model|instance|"
+                            "feature|integrated source=auto|farthest|<cell> init_from=<train run>|latest."),
           "progressive": ("3", "huang2023 stage III: slice-level agent, simplified then realistic "
                                "setting; Fig. 4. Needs init_from=<stage-2 run>|latest."),
           "collaborative": ("4", "huang2023 stage IV: alternate slice- and user-level training; "
@@ -88,6 +90,9 @@ STAGES = {"pretrain": ("1", "huang2023 stage I: pretrain one user-level TD3 agen
 
 def _stage_command(name: str, stage: str, help_text: str) -> None:
     def command(ctx: typer.Context):
+        if name == "transfer" and any(a.split("=", 1)[0] == "env" and "multicell" in a for a in ctx.args):
+            run_job("transfer", list(ctx.args))  # hu: transfer between the cells' agents
+            return
         run_job("train", [f"stage={stage}", *ctx.args])
 
     app.command(name=name, context_settings=EXTRA, epilog=_groups_help(), help=help_text)(command)

@@ -2,6 +2,8 @@
 per-cell TD3, the references, sweeps, and a wrong agent."""
 import json
 
+import numpy as np
+
 import pandas as pd
 import pytest
 
@@ -55,3 +57,25 @@ def test_coordinated_td3_fails_fewer_cells_than_the_traffic_aware_baseline(cli):
     prop = pd.read_csv(brun / "metrics.csv")["fail_rate"].mean()
     assert agent["fail_rate"] < prop - 0.05, (agent["fail_rate"], prop)
     assert base.returncode == 0
+
+
+def test_transfer_between_cells_every_method_in_one_sweep(cli):
+    assert cli("train", *SMOKE).returncode == 0
+    r = cli("transfer", "-m", *SMOKE, "method=model,instance,feature,integrated", "init_from=latest")
+    assert r.returncode == 0, r.stderr
+    runs = run_dirs(cli.cwd, "transfer")
+    assert len(runs) == 4
+    for run in runs:
+        dist = pd.read_csv(run / "distances.csv", index_col=0)
+        assert dist.shape == (12, 12)
+        record = json.loads((run / "transfer.json").read_text())
+        assert len(record["sources"]) == 12
+        assert all(s != k + 1 for k, s in enumerate(record["sources"]))  # never its own cell
+        # each target's source is its nearest other cell (eq. 10)
+        d = dist.to_numpy() + np.diag(np.full(12, np.inf))
+        assert [int(i) + 1 for i in d.argmin(axis=0)] == record["sources"]
+        assert pd.read_csv(run / "metrics.csv")["satisfaction"].between(0, 1).all()
+    methods = sorted(json.loads((r / "transfer.json").read_text())["method"] for r in runs)
+    assert methods == ["feature", "instance", "integrated", "model"]
+    bad = cli("transfer", *SMOKE, "source=13", "init_from=latest")
+    assert bad.returncode == 2 and "source" in bad.stderr and "Traceback" not in bad.stderr

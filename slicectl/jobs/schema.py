@@ -3,7 +3,7 @@ config before any work; the first problem becomes one line naming the key."""
 from __future__ import annotations
 
 import difflib
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -96,6 +96,16 @@ class BiddingCfg(Strict):
     upper_steps: int = Field(ge=1)
 
 
+class MulticellJobCfg(Strict):
+    finetune_steps: int = Field(ge=1)
+    similarity_networks: int = Field(ge=1, le=1000)
+    similarity_steps: int = Field(ge=2)
+    vae_epochs: int = Field(ge=1)
+    vae_alpha: float = Field(ge=0)
+    small_var: float = Field(gt=0)
+    frozen_layers: int = Field(ge=1)
+
+
 class RootCfg(Strict):
     env: dict[str, Any]
     agent: dict[str, Any]
@@ -110,12 +120,15 @@ class RootCfg(Strict):
     init_from: Optional[str]
     teacher: Optional[str]
     dataset: Optional[str]
+    method: Literal["model", "instance", "feature", "integrated"]
+    source: Union[int, str]   # auto | farthest | a cell number
     pipeline: PipelineCfg
     twin: TwinCfg
     distill: DistillCfg
     offline: OfflineCfg
     landscape: LandscapeCfg
     bidding: BiddingCfg
+    multicell: MulticellJobCfg
     train: TrainCfg
     eval: EvalCfg
 
@@ -147,7 +160,15 @@ def validate(cfg: dict) -> RootCfg:
     if cfg.get("baseline") is not None:
         _check(BaselineCfg, cfg["baseline"], ("baseline",))
     stage_env = "slicectl.envs.huang_system.HuangSliceLevelBatchEnv"
-    if root.job.name in ("transfer", "progressive", "collaborative") and env.target != stage_env:
+    multicell_env = "slicectl.envs.multicell_env.MulticellBatchEnv"
+    if root.job.name == "transfer" and env.target not in (stage_env, multicell_env):
+        raise UserError("job transfer needs env=huang_slice (huang2023 stage II) or env=multicell (hu)")
+    if root.job.name == "transfer" and env.target == multicell_env:
+        n_cells = len(cfg["env"]["sites_m"]) * len(cfg["env"]["sector_azimuth_deg"])
+        src = str(root.source)
+        if src not in ("auto", "farthest") and not (src.isdigit() and 1 <= int(src) <= n_cells):
+            raise UserError(f"source: must be auto, farthest or a cell 1..{n_cells}, not {src!r}")
+    if root.job.name in ("progressive", "collaborative") and env.target != stage_env:
         raise UserError(f"job {root.job.name} (huang2023 stages 2-4) needs env=huang_slice")
     if root.job.name == "twin-train" and env.target != "slicectl.envs.ran_env.RanBatchEnv":
         raise UserError("job twin-train (zhang_digital_twin) needs env=ran")

@@ -11,6 +11,7 @@ from rich.table import Table
 from slicectl.baselines.simple import RandomPolicy
 from slicectl.console import console
 from slicectl.jobs import huang_stages as hs
+from slicectl.jobs import multicell_transfer
 from slicectl.jobs.build import eval_seeds, make_agent, make_env
 from slicectl.methods.huang_transfer import transfer_user_agent
 from slicectl.runner import checkpoint
@@ -21,6 +22,8 @@ from slicectl.runner.rundir import RunDir
 
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
+    if cfg.env._target_ == multicell_transfer.TARGET:  # hu: between cells' agents
+        return multicell_transfer.run(cfg, run_dir)
     src = hs.resolve_init(cfg, stage=2)
     run_dir.update(init_from=str(src.path))
     src_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")

@@ -1,0 +1,99 @@
+"""`slicectl transfer env=multicell method=… source=…` (hu section IV):
+every cell's agent starts from the knowledge of a source cell's agent in a
+finished `train env=multicell` run (init_from=<run>|latest), picked by the
+VAE similarity of eq. (10) (source=auto), the least similar cell
+(farthest) or one fixed cell, and is fine-tuned for multicell.finetune_steps
+(section V-2: 4000), with evaluations along the way.
+
+Writes beside the usual metrics.csv: distances.csv (the K × K matrix of
+eq. 7, row = source, column = target), transfer.json (each target's source,
+its distance, what was transferred, which formula gave D) and the VAE's
+loss per epoch (vae_loss.csv).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from slicectl.console import console
+from slicectl.jobs.build import eval_seeds, make_agent, make_env
+from slicectl.jobs.summary import metrics_table
+from slicectl.methods import similarity
+from slicectl.methods.multicell_transfer import apply_transfer
+from slicectl.runner import checkpoint
+from slicectl.runner.errors import UserError
+from slicectl.runner.loop import Budget, train
+from slicectl.runner.rundir import RunDir, completed_runs
+
+TARGET = "slicectl.envs.multicell_env.MulticellBatchEnv"
+
+
+def source_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir:
+    """The finished multicell training run whose agents are the sources."""
+    def is_multicell(run: RunDir) -> bool:
+        saved = run.path / ".hydra" / "config.yaml"
+        return saved.is_file() and OmegaConf.load(saved).env.get("_target_") == TARGET
+
+    if cfg.init_from is None:
+        raise UserError("transfer env=multicell starts from a trained run: set init_from=<run dir> "
+                        "(of `slicectl train env=multicell`) or init_from=latest")
+    if str(cfg.init_from) == "latest":
+        runs = [r for r in completed_runs(outputs, lambda m: m.get("job") == "train") if is_multicell(r)]
+        if not runs:
+            raise UserError(f"init_from=latest: no completed `train env=multicell` run under {outputs}/")
+        return runs[0]
+    run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
+    if not run.path.is_dir():
+        raise UserError(f"init_from: run directory not found: {cfg.init_from}")
+    if run.manifest().get("status") != "completed" or not is_multicell(run):
+        raise UserError(f"init_from: {run.path} is not a completed `train env=multicell` run")
+    return run
+
+
+def run(cfg: DictConfig, run_dir: RunDir) -> dict:
+    src = source_run(cfg)
+    run_dir.update(init_from=str(src.path))
+    mc, seed, device = cfg.multicell, int(cfg.seed), str(cfg.device)
+    seeds = eval_seeds(cfg)
+    env = make_env(cfg.env, int(cfg.train.num_envs))
+    eval_env = make_env(cfg.env, len(seeds))
+    src_env = OmegaConf.load(src.path / ".hydra" / "config.yaml").env
+    if int(len(src_env.sites_m) * len(src_env.sector_azimuth_deg)) != env.n_agents or \
+            bool(src_env.coordinated) != bool(cfg.env.coordinated):
+        raise UserError(f"init_from: {src.path} was trained on another network (cells or "
+                        "env.coordinated differ); transfer needs the same observation layout")
+    src_state = checkpoint.load(src.checkpoints / "last.pt")["agent"]  # last.pt: it holds the replay
+
+    # similarity (section IV-B): default-action samples from fresh networks
+    sim_env = make_env(cfg.env, int(mc.similarity_networks))
+    sim_seeds = [seed * 7919 + 500_000 + i for i in range(int(mc.similarity_networks))]
+    samples = similarity.collect_default_samples(sim_env, int(mc.similarity_steps), sim_seeds)
+    vae, history = similarity.train_vae(samples, int(mc.vae_epochs), float(mc.vae_alpha), seed=seed)
+    dist, formula = similarity.distances(vae, samples, float(mc.small_var))
+    try:
+        sources = similarity.pick_sources(dist, str(cfg.source))
+    except ValueError as exc:
+        raise UserError(f"source: {exc}") from None
+    cells = [f"c{k + 1}" for k in range(env.n_agents)]
+    pd.DataFrame(dist, index=cells, columns=cells).to_csv(run_dir.path / "distances.csv")
+    pd.DataFrame({"epoch": np.arange(1, len(history) + 1), "loss": history}).to_csv(
+        run_dir.path / "vae_loss.csv", index=False)
+
+    agent = make_agent(cfg.agent, env, seed, device)
+    done = apply_transfer(agent, src_state, sources, str(cfg.method), int(mc.frozen_layers))
+    record = {**done, "formula": formula, "source_rule": str(cfg.source),
+              "distance": [float(dist[s, k]) for k, s in enumerate(sources)]}
+    (run_dir.path / "transfer.json").write_text(json.dumps(record, indent=1))
+    console.print(f"sources ({cfg.source}, eq. 7 by {formula}): " +
+                  " ".join(f"{k + 1}←{s + 1}" for k, s in enumerate(sources)))
+
+    budget = Budget(int(mc.finetune_steps), int(cfg.train.eval_every), int(cfg.eval.steps), seeds)
+    final = train(env, agent, eval_env, budget, run_dir, seed)
+    console.print(metrics_table(f"after {budget.total_steps} fine-tuning steps, {len(seeds)} networks "
+                                f"x {budget.eval_steps} steps", {f"{cfg.method} TL": final}))
+    console.print(f"run directory: {run_dir.path}")
+    return {k: float(np.mean(v)) for k, v in final.items()}
