@@ -23,6 +23,12 @@ def test_train_multicell_defaults_to_stacked_td3_and_writes_its_metrics(cli):
     assert {"satisfaction", "fail_rate", "max_delay_ms", "thr_sat"} <= set(m.columns)
     assert ev["satisfaction"].between(0, 1).all() and ev["fail_rate"].between(0, 1).all()
     assert "proportional" in r.stdout and "oracle" in r.stdout
+    # every (policy, network, step, cell) of the final evaluation, for Figs. 5-6
+    samples = pd.read_csv(run / "eval_samples.csv")
+    assert len(samples) == 3 * 3 * 5 * 12  # agent, proportional, oracle x 3 networks x 5 steps x 12 cells
+    agent = samples[samples["policy"] == "agent"]
+    assert (agent["cell_min_thr_sat"] < 0.95).mean() == pytest.approx(ev["fail_rate"].iloc[-1])
+    assert agent["cell_reward"].mean() == pytest.approx(ev["satisfaction"].iloc[-1])
 
 
 def test_multicell_sweep_and_baselines(cli):
@@ -77,5 +83,9 @@ def test_transfer_between_cells_every_method_in_one_sweep(cli):
         assert pd.read_csv(run / "metrics.csv")["satisfaction"].between(0, 1).all()
     methods = sorted(json.loads((r / "transfer.json").read_text())["method"] for r in runs)
     assert methods == ["feature", "instance", "integrated", "model"]
+    p = cli("plot", str(cli.cwd / "outputs"), "--metric", "satisfaction")
+    assert p.returncode == 0, p.stderr
+    for png in ("ccdf_cell_min_thr_sat.png", "cdf_cell_max_delay_ms.png", "distances.png"):
+        assert png in p.stdout
     bad = cli("transfer", *SMOKE, "source=13", "init_from=latest")
     assert bad.returncode == 2 and "source" in bad.stderr and "Traceback" not in bad.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from slicectl.analysis import bidding
+from slicectl.analysis import bidding, multicell
 from slicectl.analysis.runs import Run, final_row, find_runs
 from slicectl.runner.errors import UserError
 from slicectl.runner.evaluate import mean_ci
@@ -29,8 +29,13 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
         metric = next((m for m in OBJECTIVES if m in runs[0].metrics.columns), "reward")
     if x is not None:
         return sweep_plot(runs, metric, x)
-    if metric not in runs[0].metrics.columns:
-        raise UserError(f"unknown metric {metric!r}; columns: {', '.join(runs[0].metrics.columns)}")
+    for run in runs:
+        if metric not in run.metrics.columns:
+            raise UserError(f"unknown metric {metric!r} in {run.path}; "
+                            f"columns: {', '.join(run.metrics.columns)}")
+    if multicell.has_figures(runs):  # hu: Figs. 5-7 beside the learning curves
+        multicell.distribution_plots(runs, runs[0].path / "plots")
+        multicell.heatmap(runs, runs[0].path / "plots")
     fig, ax = plt.subplots(figsize=(7, 4.2))
     groups: dict[str, list[pd.DataFrame]] = {}
     for run in runs:

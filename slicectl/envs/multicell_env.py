@@ -59,6 +59,9 @@ def make_multicell_params(**kw: Any) -> MulticellParams:
 class MulticellBatchEnv:
     metric_names = ("satisfaction", "thr_sat", "fail_rate", "max_delay_ms", "load")
     objective = "satisfaction"  # eq. (2) over cells: what best.pt keeps
+    # per (network, cell) each step: what the final evaluation records in
+    # eval_samples.csv for the paper's CCDF / CDF (Figs. 5-6)
+    sample_names = ("cell_reward", "cell_min_thr_sat", "cell_max_delay_ms")
 
     def __init__(self, num_envs: int = 1, episode_steps: int = 96, coordinated: bool = True,
                  obs_throughput_mbps: float = 20.0, obs_load_cap: float = 2.0, **params: Any):
@@ -104,7 +107,8 @@ class MulticellBatchEnv:
                 "max_delay_ms": 1e3 * served.max(axis=-1).mean(axis=1),
                 "load": out["load"].mean(axis=1),
                 # per (row, cell): the samples behind the paper's Figs. 5-6
-                "cell_min_thr_sat": min_thr, "cell_max_delay_ms": 1e3 * served.max(axis=-1)}
+                "cell_reward": out["reward"], "cell_min_thr_sat": min_thr,
+                "cell_max_delay_ms": 1e3 * served.max(axis=-1)}
         truncated = np.full(self.num_envs, self.episode_t >= self.episode_steps)
         return self.observation(), out["reward"].copy(), truncated, info
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
+from slicectl.jobs.final_eval import evaluate_policies
 from slicectl.console import console
 from slicectl.jobs.summary import metrics_table
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
-from slicectl.runner.evaluate import evaluate
 from slicectl.runner.loop import metric_columns
 from slicectl.runner.rundir import MetricsWriter, RunDir
 
@@ -44,7 +44,7 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                 run_dir.update(init_from=str(users.path))
         policy = make_baseline(baseline, env, int(cfg.seed))
         name = baseline._target_.rsplit(".", 1)[-1].replace("Policy", "").lower()
-    res = evaluate(policy, env, seeds, int(cfg.eval.steps))
+    res = evaluate_policies({name: policy}, env, seeds, int(cfg.eval.steps), run_dir)[name]
     writer = MetricsWriter(run_dir.metrics_path, metric_columns(env))
     for i, seed in enumerate(seeds):
         writer.write({"env_steps": int(cfg.eval.steps), "episode": seed, "split": "eval",

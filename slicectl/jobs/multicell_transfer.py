@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from slicectl.console import console
 from slicectl.jobs.build import eval_seeds, make_agent, make_env
+from slicectl.jobs.final_eval import evaluate_policies
 from slicectl.jobs.summary import metrics_table
 from slicectl.methods import similarity
 from slicectl.methods.multicell_transfer import apply_transfer
@@ -92,8 +93,10 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                   " ".join(f"{k + 1}←{s + 1}" for k, s in enumerate(sources)))
 
     budget = Budget(int(mc.finetune_steps), int(cfg.train.eval_every), int(cfg.eval.steps), seeds)
-    final = train(env, agent, eval_env, budget, run_dir, seed)
+    train(env, agent, eval_env, budget, run_dir, seed)
+    # again with every step's samples (evaluation is deterministic: the loop's last one is this one)
+    final = evaluate_policies({f"{cfg.method} TL": agent}, eval_env, seeds, budget.eval_steps, run_dir)
     console.print(metrics_table(f"after {budget.total_steps} fine-tuning steps, {len(seeds)} networks "
-                                f"x {budget.eval_steps} steps", {f"{cfg.method} TL": final}))
+                                f"x {budget.eval_steps} steps", final))
     console.print(f"run directory: {run_dir.path}")
-    return {k: float(np.mean(v)) for k, v in final.items()}
+    return {k: float(np.mean(v)) for k, v in final[f"{cfg.method} TL"].items()}

@@ -9,10 +9,11 @@ from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
+from slicectl.jobs.final_eval import evaluate_policies
 from slicectl.console import console
 from slicectl.jobs.summary import metrics_table
 from slicectl.runner.errors import Unavailable
-from slicectl.runner.evaluate import evaluate, mean_ci
+from slicectl.runner.evaluate import mean_ci
 from slicectl.runner.loop import Budget, train
 from slicectl.runner.rundir import RunDir, truncate_rows
 
@@ -52,14 +53,14 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
 
     # the loop's last evaluation is of the final agent on these seeds, unless
     # a resumed run had nothing left to do
-    final = {"agent": last or evaluate(agent, eval_env, seeds, budget.eval_steps)}
+    policies = {"agent": agent}
     for name in cfg.eval.compare:
         try:
-            policy = make_baseline(_baseline_cfg(name), eval_env, int(cfg.seed))
+            policies[name] = make_baseline(_baseline_cfg(name), eval_env, int(cfg.seed))
         except Unavailable as e:
             console.print(f"{name}: skipped, {e}")
-            continue
-        final[name] = evaluate(policy, eval_env, seeds, budget.eval_steps)
+    final = evaluate_policies(policies, eval_env, seeds, budget.eval_steps, run_dir,
+                              known={"agent": last} if last else None)
     console.print(metrics_table(f"final evaluation on {len(seeds)} seeds "
                                 f"({budget.eval_steps} windows each)", final))
     summary = comparison(final, shown)

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
-def evaluate(policy, env, seeds, steps: int) -> dict[str, np.ndarray]:
+def evaluate(policy, env, seeds, steps: int, record: list | None = None) -> dict[str, np.ndarray]:
     """Run ``policy`` greedily for ``steps`` windows in a batch env whose rows
     are the evaluation ``seeds``; return each metric's per-seed mean (and the
-    shaped reward, with the threshold restarted so runs compare)."""
+    shaped reward, with the threshold restarted so runs compare). With
+    ``record``, append each step's per-agent samples (the env's
+    ``sample_names``, arrays (seeds, agents)) to it."""
     assert env.num_envs == len(seeds), "the evaluation env needs one row per seed"
     env.t = 0
     obs = env.reset(list(seeds))
@@ -19,7 +22,19 @@ def evaluate(policy, env, seeds, steps: int) -> dict[str, np.ndarray]:
         for k in ("reward", *env.metric_names):
             v = reward if k == "reward" else info[k]
             sums[k] = sums.get(k, 0.0) + v
+        if record is not None:
+            record.append({k: np.array(info[k]) for k in env.sample_names})
     return {k: v / steps for k, v in sums.items()}
+
+
+def samples_frame(record: list[dict[str, np.ndarray]], seeds, policy: str) -> pd.DataFrame:
+    """``evaluate``'s record as one row per (seed, step, agent)."""
+    names = list(record[0])
+    stacked = {k: np.stack([r[k] for r in record]) for k in names}     # (steps, seeds, agents)
+    T, S, A = stacked[names[0]].shape
+    t, s, a = np.meshgrid(np.arange(T), np.asarray(seeds), np.arange(1, A + 1), indexing="ij")
+    return pd.DataFrame({"policy": policy, "seed": s.ravel(), "step": t.ravel(), "agent": a.ravel(),
+                         **{k: v.ravel() for k, v in stacked.items()}})
 
 
 def mean_ci(x, confidence: float = 0.95) -> tuple[float, float]:

@@ -1,0 +1,114 @@
+"""hu's figures from run directories: the CCDF of each cell's minimum
+per-slice throughput satisfaction (Fig. 5) and the CDF of its maximum slice
+delay (Fig. 6) from eval_samples.csv, and the inter-agent distance heatmap
+(Fig. 7) from a transfer run's distances.csv."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from slicectl.analysis.runs import Run
+
+FAIL_BELOW = 0.95
+
+
+def has_figures(runs: list[Run]) -> bool:
+    return any((r.path / "eval_samples.csv").is_file() or (r.path / "distances.csv").is_file()
+               for r in runs)
+
+
+def pooled_samples(runs: list[Run]) -> pd.DataFrame:
+    """Every run's samples; a learned policy is labelled by its run's
+    config, a baseline by its name (the same on every run's seeds)."""
+    frames = []
+    for run in runs:
+        path = run.path / "eval_samples.csv"
+        if path.is_file():
+            df = pd.read_csv(path)
+            learned = ~df["policy"].isin(("proportional", "equal", "oracle", "random"))
+            group = "" if run.group == "default" else f"{run.group} "
+            df["label"] = np.where(learned, group + df["policy"], df["policy"])
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def distribution_plots(runs: list[Run], out_dir: Path) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    df = pooled_samples(runs)
+    if df.empty:
+        return []
+    written = []
+    for col, title, ccdf in (("cell_min_thr_sat", "minimum slice throughput satisfaction", True),
+                             ("cell_max_delay_ms", "maximum slice delay (ms)", False)):
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        for label, sub in sorted(df.groupby("label"), key=lambda t: t[0]):
+            x = np.sort(sub[col].to_numpy())
+            p = np.arange(1, len(x) + 1) / len(x)
+            if ccdf:
+                share = float((x < FAIL_BELOW).mean())
+                ax.step(x, 1.0 - p, where="post", label=f"{label}: {share:.1%} below {FAIL_BELOW}")
+            else:
+                ax.step(x, p, where="post", label=f"{label}: mean {x.mean():.2f} ms")
+        if ccdf:
+            ax.axvline(FAIL_BELOW, color="grey", lw=0.8, ls="--")
+            ax.set_xlim(0, 1.5)
+        else:
+            ax.set_xscale("log")
+        ax.set_xlabel(title)
+        ax.set_ylabel("CCDF, P(X > x)" if ccdf else "CDF, P(X ≤ x)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        out = out_dir / f"{'ccdf' if ccdf else 'cdf'}_{col}.png"
+        written.append(_write(fig, out))
+    return written
+
+
+def heatmap(runs: list[Run], out_dir: Path) -> Path | None:
+    """Mean of the runs' distance matrices, cells in the paper's numbering,
+    with the mean distance within and between requirement groups."""
+    import matplotlib.pyplot as plt
+
+    mats, groups = [], None
+    for run in runs:
+        path = run.path / "distances.csv"
+        if path.is_file():
+            mats.append(pd.read_csv(path, index_col=0).to_numpy())
+            groups = np.asarray(OmegaConf.load(run.path / ".hydra" / "config.yaml").env.cell_groups)
+    if not mats:
+        return None
+    D = np.mean(mats, axis=0)
+    within, between = group_means(D, groups)
+    fig, ax = plt.subplots(figsize=(5.6, 4.8))
+    im = ax.imshow(D, cmap="viridis")
+    K = len(D)
+    ax.set_xticks(range(K), [str(k + 1) for k in range(K)])
+    ax.set_yticks(range(K), [str(k + 1) for k in range(K)])
+    ax.set_xlabel("target cell k")
+    ax.set_ylabel("source cell i")
+    ax.set_title(f"eq. (7) distance, {len(mats)} run(s): same group {within:.3g}, other {between:.3g}",
+                 fontsize=8)
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return _write(fig, out_dir / "distances.png")
+
+
+def group_means(D: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """Mean distance between distinct cells of the same group, and of different groups."""
+    same = groups[:, None] == groups[None]
+    off = ~np.eye(len(D), dtype=bool)
+    return float(D[same & off].mean()), float(D[~same].mean())
+
+
+def _write(fig, out: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    out.parent.mkdir(exist_ok=True)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    print(f"written: {out}")
+    return out
