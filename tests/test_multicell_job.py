@@ -1,6 +1,7 @@
 """hu's multi-cell network from the command line: training the stacked
 per-cell TD3, the references, sweeps, and a wrong agent."""
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -40,6 +41,15 @@ def test_multicell_sweep_and_baselines(cli):
         assert e.returncode == 0, e.stderr
     rows = [pd.read_csv(d / "metrics.csv") for d in run_dirs(cli.cwd, "eval")]
     assert len(rows) == 4 and all(r["satisfaction"].between(0, 1).all() for r in rows)
+    # transfer over seeds from a sweep: each seed's sources come from that seed's run
+    sweep = next((cli.cwd / "outputs" / "multirun" / "train").iterdir())
+    t = cli("transfer", "-m", *SMOKE, "seed=0,1", "env.coordinated=false", f"init_from={sweep}")
+    assert t.returncode == 0, t.stderr
+    for run in run_dirs(cli.cwd, "transfer"):
+        m = json.loads((run / "manifest.json").read_text())
+        src = json.loads((Path(m["init_from"]) / "manifest.json").read_text())
+        assert src["seed"] == m["seed"]
+        assert "env.coordinated=False" in (Path(m["init_from"]) / ".hydra" / "overrides.yaml").read_text()
 
 
 def test_an_agent_that_cannot_be_stacked_is_a_one_line_error(cli):

@@ -1,6 +1,7 @@
 """`slicectl transfer env=multicell method=… source=…` (hu section IV):
 every cell's agent starts from the knowledge of a source cell's agent in a
-finished `train env=multicell` run (init_from=<run>|latest), picked by the
+finished `train env=multicell` run (init_from=<run>|latest, or a sweep's
+directory: its run with the same seed), picked by the
 VAE similarity of eq. (10) (source=auto), the least similar cell
 (farthest) or one fixed cell, and is fine-tuned for multicell.finetune_steps
 (section V-2: 4000), with evaluations along the way.
@@ -35,9 +36,10 @@ TARGET = "slicectl.envs.multicell_env.MulticellBatchEnv"
 
 def source_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir:
     """The finished multicell training run whose agents are the sources."""
-    def is_multicell(run: RunDir) -> bool:
+    def is_multicell(run: RunDir) -> bool:  # and trained with the same observation layout
         saved = run.path / ".hydra" / "config.yaml"
-        return saved.is_file() and OmegaConf.load(saved).env.get("_target_") == TARGET
+        env = OmegaConf.load(saved).env if saved.is_file() else {}
+        return env.get("_target_") == TARGET and env.get("coordinated") == cfg.env.coordinated
 
     if cfg.init_from is None:
         raise UserError("transfer env=multicell starts from a trained run: set init_from=<run dir> "
@@ -45,11 +47,19 @@ def source_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir:
     if str(cfg.init_from) == "latest":
         runs = [r for r in completed_runs(outputs, lambda m: m.get("job") == "train") if is_multicell(r)]
         if not runs:
-            raise UserError(f"init_from=latest: no completed `train env=multicell` run under {outputs}/")
+            raise UserError(f"init_from=latest: no completed `train env=multicell` run with "
+                            f"env.coordinated={cfg.env.coordinated} under {outputs}/")
         return runs[0]
     run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
     if not run.path.is_dir():
         raise UserError(f"init_from: run directory not found: {cfg.init_from}")
+    if not run.manifest_path.is_file():  # a sweep: its run with this seed
+        same = [r for r in completed_runs(run.path, lambda m: m.get("job") == "train"
+                                          and m.get("seed") == int(cfg.seed)) if is_multicell(r)]
+        if not same:
+            raise UserError(f"init_from: no completed `train env=multicell` run with seed={cfg.seed} "
+                            f"under {run.path}")
+        return same[0]
     if run.manifest().get("status") != "completed" or not is_multicell(run):
         raise UserError(f"init_from: {run.path} is not a completed `train env=multicell` run")
     return run
