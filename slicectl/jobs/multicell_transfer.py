@@ -102,7 +102,8 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     console.print(f"sources ({cfg.source}, eq. 7 by {formula}): " +
                   " ".join(f"{k + 1}←{s + 1}" for k, s in enumerate(sources)))
 
-    budget = Budget(int(mc.finetune_steps), int(cfg.train.eval_every), int(cfg.eval.steps), seeds)
+    budget = Budget(int(mc.finetune_steps), int(cfg.train.eval_every), int(cfg.eval.steps), seeds,
+                    eval_first=True)  # Fig. 4: where the transferred agents start
     train(env, agent, eval_env, budget, run_dir, seed)
     # again with every step's samples (evaluation is deterministic: the loop's last one is this one)
     final = evaluate_policies({f"{cfg.method} TL": agent}, eval_env, seeds, budget.eval_steps, run_dir)

@@ -30,6 +30,7 @@ class Budget:
     eval_every: int
     eval_steps: int
     eval_seeds: list[int]
+    eval_first: bool = False  # also evaluate before the first step (a transferred agent's start)
 
 
 def episode_seeds(seed: int, episode: int, n: int) -> list[int]:
@@ -53,6 +54,9 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
         c = {"env_steps": 0, "episode": 0, "next_eval": budget.eval_every, "best": -np.inf,
              "sums": {}, "n": 0, "loss_sum": 0.0, "loss_n": 0, "wall_s": 0.0, "last_eval": {}}
         obs = env.reset(episode_seeds(seed, 0, env.num_envs))
+        if budget.eval_first:
+            start = evaluate(agent, eval_env, budget.eval_seeds, budget.eval_steps)
+            _log(writer, c, "eval", {k: float(np.mean(v)) for k, v in start.items()}, time.perf_counter())
     else:
         c = resume["counters"]
         agent.load_state_dict(resume["agent"])
