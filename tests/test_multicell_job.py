@@ -95,7 +95,8 @@ def test_transfer_between_cells_every_method_in_one_sweep(cli):
     assert methods == ["feature", "instance", "integrated", "model"]
     p = cli("plot", str(cli.cwd / "outputs"), "--metric", "satisfaction")
     assert p.returncode == 0, p.stderr
-    for png in ("ccdf_cell_min_thr_sat.png", "cdf_cell_max_delay_ms.png", "distances.png"):
+    for png in ("ccdf_cell_min_thr_sat.png", "cdf_cell_max_delay_ms.png", "distances.png",
+                "tl_gain_vs_distance.png"):
         assert png in p.stdout
     bad = cli("transfer", *SMOKE, "source=13", "init_from=latest")
     assert bad.returncode == 2 and "source" in bad.stderr and "Traceback" not in bad.stderr

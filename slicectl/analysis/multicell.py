@@ -1,7 +1,9 @@
 """hu's figures from run directories: the CCDF of each cell's minimum
 per-slice throughput satisfaction (Fig. 5) and the CDF of its maximum slice
-delay (Fig. 6) from eval_samples.csv, and the inter-agent distance heatmap
-(Fig. 7) from a transfer run's distances.csv."""
+delay (Fig. 6) from eval_samples.csv, the inter-agent distance heatmap
+(Fig. 7) from a transfer run's distances.csv, and the TL gain over the
+source's own training at the same step against the sources' distance
+(Fig. 8) from transfer runs and the runs they started from."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +18,8 @@ FAIL_BELOW = 0.95
 
 
 def has_figures(runs: list[Run]) -> bool:
-    return any((r.path / "eval_samples.csv").is_file() or (r.path / "distances.csv").is_file()
-               for r in runs)
+    return any((r.path / name).is_file() for r in runs
+               for name in ("eval_samples.csv", "distances.csv", "transfer.json"))
 
 
 def pooled_samples(runs: list[Run]) -> pd.DataFrame:
@@ -95,6 +97,49 @@ def heatmap(runs: list[Run], out_dir: Path) -> Path | None:
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     return _write(fig, out_dir / "distances.png")
+
+
+def tl_gains(runs: list[Run]) -> pd.DataFrame:
+    """Per transfer run and evaluation step: its satisfaction minus that of
+    the training run it started from (DRL from scratch) at the same step,
+    with the mean eq. (7) distance from each target cell to its source."""
+    import json
+
+    rows = []
+    for run in runs:
+        record_path = run.path / "transfer.json"
+        if not record_path.is_file():
+            continue
+        record = json.loads(record_path.read_text())
+        src = Path(json.loads((run.path / "manifest.json").read_text())["init_from"])
+        drl = pd.read_csv(src / "metrics.csv")
+        drl = drl[drl["split"] == "eval"].set_index("env_steps")["satisfaction"]
+        tl = run.metrics[run.metrics["split"] == "eval"].set_index("env_steps")["satisfaction"]
+        for step in tl.index.intersection(drl.index):
+            rows.append({"run": str(run.path), "rule": record["source_rule"], "method": record["method"],
+                         "distance": float(np.mean(record["distance"])), "step": int(step),
+                         "gain": float(tl[step] - drl[step])})
+    return pd.DataFrame(rows)
+
+
+def gain_plot(runs: list[Run], out_dir: Path) -> Path | None:
+    """Fig. 8: TL gain against the mean source distance, a line per step."""
+    import matplotlib.pyplot as plt
+
+    df = tl_gains(runs)
+    if df.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for step, sub in df.groupby("step"):
+        sub = sub.sort_values("distance")
+        ax.plot(sub["distance"], sub["gain"], marker="o", ms=4, label=f"after {step} steps")
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.set_xlabel("mean eq. (7) distance, source to target")
+    ax.set_ylabel("TL satisfaction − DRL's at the same step")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _write(fig, out_dir / "tl_gain_vs_distance.png")
 
 
 def group_means(D: np.ndarray, groups: np.ndarray) -> tuple[float, float]:

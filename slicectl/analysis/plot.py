@@ -36,6 +36,7 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
     if multicell.has_figures(runs):  # hu: Figs. 5-7 beside the learning curves
         multicell.distribution_plots(runs, runs[0].path / "plots")
         multicell.heatmap(runs, runs[0].path / "plots")
+        multicell.gain_plot(runs, runs[0].path / "plots")
     fig, ax = plt.subplots(figsize=(7, 4.2))
     groups: dict[str, list[pd.DataFrame]] = {}
     for run in runs:
