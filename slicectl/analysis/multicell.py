@@ -31,7 +31,9 @@ def pooled_samples(runs: list[Run]) -> pd.DataFrame:
         if path.is_file():
             df = pd.read_csv(path)
             learned = ~df["policy"].isin(("proportional", "equal", "oracle", "random"))
-            group = "" if run.group == "default" else f"{run.group} "
+            # a transfer run's source run is a path, not a config: leave it out of the label
+            own = [o for o in run.group.split(" ") if not o.startswith("init_from=") and o != "default"]
+            group = " ".join(own) + " " if own else ""
             df["label"] = np.where(learned, group + df["policy"], df["policy"])
             frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
