@@ -52,9 +52,13 @@ def test_kill9_then_resume_equals_uninterrupted(cli):
 
 def test_ctrl_c_marks_interrupted_and_resumes(cli):
     run = cli.cwd / "run"
+    # a job started in the background of a non-interactive shell (CI) inherits
+    # SIGINT ignored, and Python then keeps ignoring it: give the child the
+    # default disposition, as a terminal would
     proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", "train", *ARGS,
                              f"hydra.run.dir={run}"], cwd=cli.cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     metrics = run / "metrics.csv"
     deadline = time.time() + 300
     while time.time() < deadline and (not metrics.exists() or len(metrics.read_text().splitlines()) < 4):
