@@ -55,10 +55,7 @@ def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
               "high": space.high.reshape(-1), "sampler": env.sampler})
     obs_dim = int(np.prod(env.observation_space.shape))
     if getattr(env, "n_agents", None) is not None:  # hu's cells: one agent each, stacked (agents=K)
-        if "per_item" not in agent_cfg:
-            raise UserError(f"env {type(env).__name__} has one agent per cell; agent "
-                            f"{agent_cfg._target_.rsplit('.', 1)[-1]} cannot be stacked (use agent=td3 or ddpg)")
-        sizes["agents"] = int(env.n_agents)
+        sizes["agents"] = int(env.n_agents)  # which agents can be stacked: schema.validate
     if "per_item" in agent_cfg:  # one network shared by the env's items (zhang2021's tasks)
         if agent_cfg.per_item:
             if getattr(env, "n_items", None) is None:

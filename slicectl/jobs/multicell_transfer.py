@@ -73,10 +73,10 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     env = make_env(cfg.env, int(cfg.train.num_envs))
     eval_env = make_env(cfg.env, len(seeds))
     src_env = OmegaConf.load(src.path / ".hydra" / "config.yaml").env
-    if int(len(src_env.sites_m) * len(src_env.sector_azimuth_deg)) != env.n_agents or \
-            bool(src_env.coordinated) != bool(cfg.env.coordinated):
-        raise UserError(f"init_from: {src.path} was trained on another network (cells or "
-                        "env.coordinated differ); transfer needs the same observation layout")
+    # (source_run only accepts runs with this env.coordinated, the other half of the layout)
+    if int(len(src_env.sites_m) * len(src_env.sector_azimuth_deg)) != env.n_agents:
+        raise UserError(f"init_from: {src.path} was trained on another network (its number of "
+                        "cells differs); transfer needs the same observation layout")
     src_state = checkpoint.load(src.checkpoints / "last.pt")["agent"]  # last.pt: it holds the replay
 
     # similarity (section IV-B): default-action samples from fresh networks
