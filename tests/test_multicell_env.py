@@ -67,6 +67,12 @@ def test_actions_map_onto_the_simplex_and_rewards_stay_in_0_1():
         assert reward.shape == (2, 12) and (reward >= 0).all() and (reward <= 1).all()
         assert env.observation_space.contains(obs[0])
         assert ((info["fail_rate"] >= 0) & (info["fail_rate"] <= 1)).all()
+        # a starved slice (share 0) waits at most the discard timer
+        assert (info["cell_max_delay_ms"] <= env.system.p.discard_ms + 1e-9).all()
+    starved = np.ones((2, 12, 4))
+    starved[:, :, 0] = 0.0
+    env.step(starved)
+    assert env.last["delay"][..., 0].max() == pytest.approx(env.system.p.discard_ms * 1e-3)
     np.testing.assert_allclose(normalise_shares(np.zeros((1, 4))), 0.25)
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.test_cli import run_dirs
+from tests.test_resume import assert_resumed_equals_full, kill9_midway
 
 SMOKE = ["env=multicell", "scale=smoke"]
 
@@ -95,8 +96,24 @@ def test_transfer_between_cells_every_method_in_one_sweep(cli):
     assert methods == ["feature", "instance", "integrated", "model"]
     p = cli("plot", str(cli.cwd / "outputs"), "--metric", "satisfaction")
     assert p.returncode == 0, p.stderr
-    for png in ("ccdf_cell_min_thr_sat.png", "cdf_cell_max_delay_ms.png", "distances.png",
+    for png in ("reward_curves.png", "ccdf_cell_min_thr_sat.png", "cdf_cell_max_delay_ms.png", "distances.png",
                 "tl_gain_vs_distance.png"):
         assert png in p.stdout
     bad = cli("transfer", *SMOKE, "source=13", "init_from=latest")
     assert bad.returncode == 2 and "source" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_killed_transfer_resumes_to_the_uninterrupted_run(cli):
+    """Feature transfer: the frozen layers and the transferred replay survive
+    a kill -9; the resumed run's metrics equal an uninterrupted one's."""
+    assert cli("train", *SMOKE).returncode == 0
+    args = [*SMOKE, "method=feature", "init_from=latest", "multicell.finetune_steps=300",
+            "train.eval_every=20"]
+    full = cli.cwd / "full"
+    r = cli("transfer", *args, f"hydra.run.dir={full}")
+    assert r.returncode == 0, r.stderr
+    killed = cli.cwd / "killed"
+    before = kill9_midway(cli, "transfer", args, killed)
+    assert_resumed_equals_full(cli, killed, full, before)
+    assert (json.loads((killed / "transfer.json").read_text())["sources"]
+            == json.loads((full / "transfer.json").read_text())["sources"])

@@ -17,37 +17,47 @@ def _rows(path):
     return pd.read_csv(path).drop(columns="wall_s")
 
 
+def kill9_midway(cli, job: str, args: list[str], run, rows: int = 6) -> list[str]:
+    """Start `slicectl <job> *args` in ``run``, kill -9 it once ``rows``
+    lines of metrics are on disk; returns those lines."""
+    proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", job, *args,
+                             f"hydra.run.dir={run}"], cwd=cli.cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    metrics = run / "metrics.csv"
+    deadline = time.time() + 300
+    while time.time() < deadline and (not metrics.exists() or len(metrics.read_text().splitlines()) < rows):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert json.loads((run / "manifest.json").read_text())["status"] == "running"
+    return metrics.read_text().splitlines()
+
+
+def assert_resumed_equals_full(cli, killed, full, before: list[str]) -> None:
+    """`slicectl train resume=<killed>` completes it, its metrics equal the
+    uninterrupted run's, and no row logged before the kill is lost."""
+    assert len(before) < len((full / "metrics.csv").read_text().splitlines()), "the kill must land mid-run"
+    r = cli("train", f"resume={killed}")
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((killed / "manifest.json").read_text())
+    assert manifest["status"] == "completed"
+    assert manifest["resumed_from_step"] > 0  # continued, not started over
+    pd.testing.assert_frame_equal(_rows(full / "metrics.csv"), _rows(killed / "metrics.csv"))
+    after = (killed / "metrics.csv").read_text().splitlines()
+    orphaned = killed / "metrics.orphaned.csv"
+    kept = [r.rsplit(",", 1)[0] for r in after]
+    for row in before:  # still there, or set aside, never dropped
+        assert row.rsplit(",", 1)[0] in kept or (orphaned.exists() and row in orphaned.read_text())
+
+
 def test_kill9_then_resume_equals_uninterrupted(cli):
     full = cli.cwd / "full"
     r = cli("train", *ARGS, f"hydra.run.dir={full}")
     assert r.returncode == 0, r.stderr
-
     killed = cli.cwd / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", "train", *ARGS,
-                             f"hydra.run.dir={killed}"], cwd=cli.cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    metrics = killed / "metrics.csv"
-    deadline = time.time() + 300
-    # wait until a few rows are on disk, then kill -9 mid-run
-    while time.time() < deadline and (not metrics.exists() or len(metrics.read_text().splitlines()) < 6):
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    before = metrics.read_text().splitlines()
-    n_full = len((full / "metrics.csv").read_text().splitlines())
-    assert 6 <= len(before) < n_full, "the kill must land mid-run"
-    assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
-
-    r = cli("train", f"resume={killed}")
-    assert r.returncode == 0, r.stderr
-    assert json.loads((killed / "manifest.json").read_text())["status"] == "completed"
-    pd.testing.assert_frame_equal(_rows(full / "metrics.csv"), _rows(metrics))
-    # every row logged before the kill is still there (or was set aside, never dropped)
-    after = metrics.read_text().splitlines()
-    orphaned = killed / "metrics.orphaned.csv"
-    kept = [r.rsplit(",", 1)[0] for r in after]
-    for row in before:
-        assert row.rsplit(",", 1)[0] in kept or (orphaned.exists() and row in orphaned.read_text())
+    before = kill9_midway(cli, "train", ARGS, killed)
+    assert len(before) >= 6
+    assert_resumed_equals_full(cli, killed, full, before)
 
 
 def test_ctrl_c_marks_interrupted_and_resumes(cli):

@@ -1,4 +1,5 @@
-"""hu's figures from run directories: the CCDF of each cell's minimum
+"""hu's figures from run directories: the reward during training of the
+baseline, DRL and TL from the most and least similar sources (Fig. 4), the CCDF of each cell's minimum
 per-slice throughput satisfaction (Fig. 5) and the CDF of its maximum slice
 delay (Fig. 6) from eval_samples.csv, the inter-agent distance heatmap
 (Fig. 7) from a transfer run's distances.csv, and the TL gain over the
@@ -99,6 +100,63 @@ def heatmap(runs: list[Run], out_dir: Path) -> Path | None:
     fig.colorbar(im, ax=ax)
     fig.tight_layout()
     return _write(fig, out_dir / "distances.png")
+
+
+def curve_label(run: Run) -> str | None:
+    """Fig. 4's name for a run: "DRL" for a multicell training run, "<method>
+    TL (<source rule>)" for a transfer run, None for other runs."""
+    import json
+
+    record = run.path / "transfer.json"
+    if record.is_file():
+        r = json.loads(record.read_text())
+        rule = {"auto": "most similar", "farthest": "least similar"}.get(r["source_rule"], f"cell {r['source_rule']}")
+        return f"{r['method']} TL, {rule} source"
+    saved = run.path / ".hydra" / "config.yaml"
+    if saved.is_file() and OmegaConf.load(saved).env.get("_target_", "").endswith("MulticellBatchEnv"):
+        coordinated = OmegaConf.load(saved).env.get("coordinated", True)
+        return "DRL" if coordinated else "DRL, uncoordinated"
+    return None
+
+
+def reward_curves(runs: list[Run], out_dir: Path, metric: str = "satisfaction") -> Path | None:
+    """Fig. 4: evaluation reward (eq. 2, mean over cells) against training
+    steps, mean and 95% CI over seeds: DRL from scratch, solid over the TL
+    runs' budget and dashed after it (as the paper draws it), each TL
+    variant from its start, and the traffic-aware baseline as a level."""
+    import matplotlib.pyplot as plt
+
+    from slicectl.runner.evaluate import mean_ci
+
+    curves: dict[str, list[pd.Series]] = {}
+    for run in runs:
+        label = curve_label(run)
+        if label is not None:
+            ev = run.metrics[run.metrics["split"] == "eval"]
+            curves.setdefault(label, []).append(ev.groupby("env_steps")[metric].last())
+    if not curves:
+        return None
+    tl_end = max((c.index.max() for k, cs in curves.items() if "TL" in k for c in cs), default=None)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for label, series in sorted(curves.items()):
+        table = pd.concat(series, axis=1).sort_index()
+        stats = np.array([mean_ci(r.dropna().to_numpy()) for _, r in table.iterrows()])
+        steps, mean, half = table.index.to_numpy(), stats[:, 0], np.nan_to_num(stats[:, 1])
+        cut = len(steps) if tl_end is None or "TL" in label else int(np.searchsorted(steps, tl_end, "right"))
+        line, = ax.plot(steps[:cut], mean[:cut], marker="o", ms=3, label=f"{label} (n={len(series)})")
+        if cut < len(steps):
+            ax.plot(steps[cut - 1:], mean[cut - 1:], ls="--", color=line.get_color())
+        ax.fill_between(steps, mean - half, mean + half, alpha=0.15, color=line.get_color())
+    samples = pooled_samples(runs)
+    if not samples.empty and (samples["policy"] == "proportional").any():
+        base = samples.loc[samples["policy"] == "proportional", "cell_reward"].mean()
+        ax.axhline(base, color="black", lw=1, ls=":", label=f"traffic-aware baseline ({base:.3f})")
+    ax.set_xlabel("training steps (TL: fine-tuning steps)")
+    ax.set_ylabel(f"eval {metric} (eq. 2, mean over cells)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _write(fig, out_dir / "reward_curves.png")
 
 
 def tl_gains(runs: list[Run]) -> pd.DataFrame:

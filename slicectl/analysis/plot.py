@@ -33,7 +33,8 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
         if metric not in run.metrics.columns:
             raise UserError(f"unknown metric {metric!r} in {run.path}; "
                             f"columns: {', '.join(run.metrics.columns)}")
-    if multicell.has_figures(runs):  # hu: Figs. 5-7 beside the learning curves
+    if multicell.has_figures(runs):  # hu: Figs. 4-8 beside the learning curves
+        multicell.reward_curves(runs, runs[0].path / "plots")
         multicell.distribution_plots(runs, runs[0].path / "plots")
         multicell.heatmap(runs, runs[0].path / "plots")
         multicell.gain_plot(runs, runs[0].path / "plots")

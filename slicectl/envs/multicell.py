@@ -47,7 +47,10 @@ Slice performance (a flow-level processor-sharing model)
     processor-sharing flow throughput C(1 − l), floored by the full-buffer
     share C/u, which is also what an overloaded slice (l ≥ 1) gives. A
     packet's delay is d = d_0 + L·(C/φ)/C = d_0 + L/φ: its transmission at
-    the user's rate after ``base_delay_ms`` of scheduling and processing.
+    the user's rate after ``base_delay_ms`` of scheduling and processing,
+    at most ``discard_ms`` (the PDCP discard timer, 3GPP TS 36.323: a
+    packet not sent by then is dropped), so that a slice starved of
+    resources (share 0, which exploration visits) has a finite delay.
     A slice with no active user meets its requirements.
 Requirements
     Two groups of cells with the paper's per-slice throughput and delay
@@ -97,6 +100,7 @@ class MulticellParams:
     activity: float = 0.075
     packet_bits: tuple[float, ...] = (2000.0, 1000.0, 500.0, 250.0)
     base_delay_ms: float = 0.5
+    discard_ms: float = 1000.0
     mask_mean: tuple[float, ...] = (0.5, 0.5, 0.5, 0.5)
     mask_amp: tuple[float, ...] = (0.35, 0.35, 0.35, 0.35)
     mask_phase: tuple[float, ...] = (0.0, 0.15, 0.3, 0.45)
@@ -314,7 +318,8 @@ class MulticellSystem:
         frac = np.maximum(1.0 - slice_load, 1.0 / np.maximum(u, 1))
         phi = np.where(idle, np.inf, cap * frac)                           # bit/s per user
         rate = np.where(idle, 1.0, np.maximum(phi, 1e-9))
-        delay = p.base_delay_ms * 1e-3 + np.where(idle, 0.0, self.packet / rate)
+        delay = np.minimum(p.base_delay_ms * 1e-3 + np.where(idle, 0.0, self.packet / rate),
+                           p.discard_ms * 1e-3)
         thr_sat = np.where(idle, 1.0, phi / self.phi_req)
         delay_sat = self.d_req / delay
         reward = np.minimum(np.minimum(thr_sat, delay_sat), 1.0).min(axis=-1)   # eq. (2), (B, K)

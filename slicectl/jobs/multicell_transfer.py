@@ -29,7 +29,7 @@ from slicectl.methods.multicell_transfer import apply_transfer
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
 from slicectl.runner.loop import Budget, train
-from slicectl.runner.rundir import RunDir, completed_runs
+from slicectl.runner.rundir import RunDir, completed_runs, truncate_rows
 
 TARGET = "slicectl.envs.multicell_env.MulticellBatchEnv"
 
@@ -79,7 +79,36 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                         "cells differs); transfer needs the same observation layout")
     src_state = checkpoint.load(src.checkpoints / "last.pt")["agent"]  # last.pt: it holds the replay
 
-    # similarity (section IV-B): default-action samples from fresh networks
+    agent = make_agent(cfg.agent, env, seed, device)
+    resume = _resume_state(cfg, run_dir)
+    if resume is None:
+        sources, record = _similarity_sources(cfg, run_dir, env.n_agents)
+    else:  # the sources this run picked, not a new VAE's
+        record = json.loads((run_dir.path / "transfer.json").read_text())
+        sources = np.asarray(record["sources"]) - 1
+    # on resume the loop then loads the checkpoint's weights and replay over
+    # these; apply_transfer still sets what they do not hold (frozen layers, no warm-up)
+    done = apply_transfer(agent, src_state, sources, str(cfg.method), int(mc.frozen_layers))
+    if resume is None:
+        (run_dir.path / "transfer.json").write_text(json.dumps({**done, **record}, indent=1))
+    console.print(f"sources ({cfg.source}): " + " ".join(f"{k + 1}←{s + 1}" for k, s in enumerate(sources)))
+
+    budget = Budget(int(mc.finetune_steps), int(cfg.train.eval_every), int(cfg.eval.steps), seeds,
+                    eval_first=True)  # Fig. 4: where the transferred agents start
+    train(env, agent, eval_env, budget, run_dir, seed, resume=resume)
+    # again with every step's samples (evaluation is deterministic: the loop's last one is this one)
+    final = evaluate_policies({f"{cfg.method} TL": agent}, eval_env, seeds, budget.eval_steps, run_dir)
+    console.print(metrics_table(f"after {budget.total_steps} fine-tuning steps, {len(seeds)} networks "
+                                f"x {budget.eval_steps} steps", final))
+    console.print(f"run directory: {run_dir.path}")
+    return {k: float(np.mean(v)) for k, v in final[f"{cfg.method} TL"].items()}
+
+
+def _similarity_sources(cfg: DictConfig, run_dir: RunDir, n_cells: int) -> tuple[np.ndarray, dict]:
+    """Section IV-B: default-action samples from fresh networks, the VAE, the
+    distances of eq. (7) and each target's source (eq. 10); writes
+    distances.csv and vae_loss.csv, returns the sources and their record."""
+    mc, seed = cfg.multicell, int(cfg.seed)
     sim_env = make_env(cfg.env, int(mc.similarity_networks))
     sim_seeds = [seed * 7919 + 500_000 + i for i in range(int(mc.similarity_networks))]
     samples = similarity.collect_default_samples(sim_env, int(mc.similarity_steps), sim_seeds)
@@ -89,25 +118,22 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         sources = similarity.pick_sources(dist, str(cfg.source))
     except ValueError as exc:
         raise UserError(f"source: {exc}") from None
-    cells = [f"c{k + 1}" for k in range(env.n_agents)]
+    cells = [f"c{k + 1}" for k in range(n_cells)]
     pd.DataFrame(dist, index=cells, columns=cells).to_csv(run_dir.path / "distances.csv")
     pd.DataFrame({"epoch": np.arange(1, len(history) + 1), "loss": history}).to_csv(
         run_dir.path / "vae_loss.csv", index=False)
-
-    agent = make_agent(cfg.agent, env, seed, device)
-    done = apply_transfer(agent, src_state, sources, str(cfg.method), int(mc.frozen_layers))
-    record = {**done, "formula": formula, "source_rule": str(cfg.source),
+    record = {"sources": [int(s) + 1 for s in sources], "formula": formula, "source_rule": str(cfg.source),
               "distance": [float(dist[s, k]) for k, s in enumerate(sources)]}
-    (run_dir.path / "transfer.json").write_text(json.dumps(record, indent=1))
-    console.print(f"sources ({cfg.source}, eq. 7 by {formula}): " +
-                  " ".join(f"{k + 1}←{s + 1}" for k, s in enumerate(sources)))
+    return sources, record
 
-    budget = Budget(int(mc.finetune_steps), int(cfg.train.eval_every), int(cfg.eval.steps), seeds,
-                    eval_first=True)  # Fig. 4: where the transferred agents start
-    train(env, agent, eval_env, budget, run_dir, seed)
-    # again with every step's samples (evaluation is deterministic: the loop's last one is this one)
-    final = evaluate_policies({f"{cfg.method} TL": agent}, eval_env, seeds, budget.eval_steps, run_dir)
-    console.print(metrics_table(f"after {budget.total_steps} fine-tuning steps, {len(seeds)} networks "
-                                f"x {budget.eval_steps} steps", final))
-    console.print(f"run directory: {run_dir.path}")
-    return {k: float(np.mean(v)) for k, v in final[f"{cfg.method} TL"].items()}
+
+def _resume_state(cfg: DictConfig, run_dir: RunDir) -> dict | None:
+    """The checkpoint to continue from (`slicectl train resume=<this run>`),
+    or None for a fresh start (also when it stopped before its first one)."""
+    last = run_dir.checkpoints / "last.pt"
+    if cfg.resume is None or not last.is_file() or not (run_dir.path / "transfer.json").is_file():
+        return None
+    state = checkpoint.load(last)
+    moved = truncate_rows(run_dir.metrics_path, int(state["rows"]))
+    run_dir.update(resumed_from_step=int(state["counters"]["env_steps"]), orphaned_rows=moved)
+    return state

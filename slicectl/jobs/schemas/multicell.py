@@ -46,6 +46,7 @@ class MulticellEnvCfg(Strict):
     activity: float = Field(ge=0)
     packet_bits: list[float] = Field(min_length=1)
     base_delay_ms: float = Field(ge=0)
+    discard_ms: float = Field(gt=0)
     mask_mean: list[float]
     mask_amp: list[float]
     mask_phase: list[float]
@@ -76,6 +77,8 @@ class MulticellEnvCfg(Strict):
                 raise ValueError(f"groups[{i}] needs {n} throughput_mbps and {n} delay_ms")
             if min(g.throughput_mbps) <= 0 or min(g.delay_ms) <= self.base_delay_ms:
                 raise ValueError(f"groups[{i}]: requirements must be > 0 and delays above base_delay_ms")
+        if self.discard_ms <= max(max(g.delay_ms) for g in self.groups):
+            raise ValueError("discard_ms must be above every delay requirement")
         if min(self.packet_bits) <= 0:
             raise ValueError("packet_bits must be > 0")
         if not self.neighbours < n_cells:
