@@ -1,6 +1,7 @@
 """TD3 stacked over agents (hu: one per cell): every agent is independent
 of the others, though all train in one batched update."""
 import numpy as np
+import pytest
 import torch
 
 from slicectl.agents.td3 import TD3Agent
@@ -121,3 +122,33 @@ def test_feature_transfer_freezes_the_lower_layer_and_trains_the_rest():
     assert dst.updates > 0
     torch.testing.assert_close(after["layers.0.weight"], before["layers.0.weight"])
     assert not torch.allclose(after["layers.1.weight"], before["layers.1.weight"])
+
+
+@pytest.mark.parametrize("capacity", [10, 100])  # the ring wrapped, and not
+def test_instance_selection_keeps_the_newest_transitions_in_order(capacity):
+    from slicectl.agents.replay import ReplayBuffer
+    from slicectl.methods.multicell_transfer import newest
+
+    buf = ReplayBuffer(capacity, obs_dim=2, action_shape=(1,), action_dtype=torch.float32)
+    for t in range(15):
+        buf.add(np.full((1, 2), t), np.zeros((1, 1)), np.array([float(t)]), np.zeros((1, 2)), np.zeros(1))
+    kept = newest(buf.state_dict(), 4)
+    assert kept["size"] == 4 and kept["rewards"].tolist() == [11.0, 12.0, 13.0, 14.0]
+    assert kept["obs"][:, 0].tolist() == [11.0, 12.0, 13.0, 14.0]
+    again = ReplayBuffer(capacity, obs_dim=2, action_shape=(1,), action_dtype=torch.float32)
+    again.load_state_dict(kept)
+    assert again.size == 4
+    assert newest(buf.state_dict(), None)["size"] == min(15, capacity)
+
+
+def test_instance_transfer_takes_only_the_sources_newest_rows():
+    from slicectl.methods.multicell_transfer import apply_transfer
+
+    src = trained()
+    sources = np.array([3, 3, 1, 0])
+    dst = make(seed=5)
+    record = apply_transfer(dst, src.state_dict(), sources, "integrated", instances=7)
+    assert dst.replay.size == record["instances"] == 7
+    _, _, s_rew, _, _ = src.replay._split(src.replay.storage[:src.replay.size])
+    _, _, d_rew, _, _ = dst.replay._split(dst.replay.storage[:dst.replay.size])
+    torch.testing.assert_close(d_rew, s_rew[-7:][:, torch.as_tensor(sources)])

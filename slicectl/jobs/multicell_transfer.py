@@ -88,7 +88,8 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         sources = np.asarray(record["sources"]) - 1
     # on resume the loop then loads the checkpoint's weights and replay over
     # these; apply_transfer still sets what they do not hold (frozen layers, no warm-up)
-    done = apply_transfer(agent, src_state, sources, str(cfg.method), int(mc.frozen_layers))
+    done = apply_transfer(agent, src_state, sources, str(cfg.method), int(mc.frozen_layers),
+                          None if mc.instances is None else int(mc.instances))
     if resume is None:
         (run_dir.path / "transfer.json").write_text(json.dumps({**done, **record}, indent=1))
     console.print(f"sources ({cfg.source}): " + " ".join(f"{k + 1}←{s + 1}" for k, s in enumerate(sources)))

@@ -104,6 +104,7 @@ class MulticellJobCfg(Strict):
     vae_alpha: float = Field(ge=0)
     small_var: float = Field(gt=0)
     frozen_layers: int = Field(ge=1)
+    instances: Optional[int] = Field(default=None, ge=1)
 
 
 class RootCfg(Strict):

@@ -8,7 +8,12 @@ member axis:
   critics and their targets); optimisers start fresh;
 - instance: the source's replay with each cell's columns (observation,
   action, reward) taken from its source cell, to be mixed with what the
-  target then experiences;
+  target then experiences. The paper's Γ "selects the instances from the
+  source agent" without saying how; this keeps the source's newest
+  ``instances`` transitions (None: all): those of the policy being
+  transferred, not of its random exploration phase, and few enough that
+  the target's own experience soon outweighs them (a source's rewards
+  follow its own cell's requirements and interference);
 - feature: only the lowest ``layers`` of actor and critics from the source,
   frozen; the rest freshly initialised;
 - integrated (the paper's): model + instance.
@@ -57,8 +62,23 @@ def gather_replay(replay: dict, sources: np.ndarray, obs_dim: int, action_dim: i
             "rewards": cols(replay["rewards"], 1), "dones": cols(replay["dones"], 1)}
 
 
-def apply_transfer(agent, src_state: dict, sources: np.ndarray, method: str, layers: int = 1) -> dict:
-    """Give the fresh stacked ``agent`` its sources' knowledge by ``method``;
+def newest(replay: dict, n: int | None) -> dict:
+    """The ``n`` most recent transitions of a ReplayBuffer.state_dict (all
+    of them if ``n`` is None or not smaller), oldest first."""
+    size = int(replay["size"])
+    if n is None or n >= size:
+        return replay
+    # rows are stored in insertion order until the ring wraps; then pos is the oldest
+    order = (torch.arange(size) + int(replay["pos"])) % size
+    keep = order[size - n:]
+    return {**{k: v[keep] for k, v in replay.items() if torch.is_tensor(v)}, "pos": n % size, "size": n}
+
+
+def apply_transfer(agent, src_state: dict, sources: np.ndarray, method: str, layers: int = 1,
+                   instances: int | None = None) -> dict:
+    """Give the fresh stacked ``agent`` its sources' knowledge by ``method``
+    (``layers``: feature transfer's frozen layers; ``instances``: how many of
+    the source's newest transitions instance transfer takes, None: all);
     returns what was transferred (for the run's record)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -81,8 +101,9 @@ def apply_transfer(agent, src_state: dict, sources: np.ndarray, method: str, lay
     if method in ("instance", "integrated"):
         obs_dim = src_state["replay"]["obs"].shape[1] // K
         action_dim = agent.action_dim // K
-        agent.replay.load_state_dict(gather_replay(src_state["replay"], sources, obs_dim, action_dim))
-        done["instances"] = int(src_state["replay"]["size"])
+        replay = newest(src_state["replay"], instances)
+        agent.replay.load_state_dict(gather_replay(replay, sources, obs_dim, action_dim))
+        done["instances"] = int(replay["size"])
     # the transferred knowledge replaces the exploration phase (section V-2)
     agent.random_warmup = False
     agent.learning_starts = min(agent.learning_starts, agent.batch_size)
