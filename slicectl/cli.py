@@ -81,7 +81,7 @@ STAGES = {"pretrain": ("1", "huang2023 stage I: pretrain one user-level TD3 agen
           "transfer": ("2", "huang2023 stage II: transfer the stage-I agent to every slice and "
                             "fine-tune; Table II. Needs init_from=<stage-1 run>|latest. With "
                             "env=multicell, hu's transfer between cells: method=model|instance|"
-                            "feature|integrated source=auto|farthest|<cell> init_from=<train run>|latest."),
+                            "feature|integrated source=auto|farthest|self|<cell> init_from=<train run>|latest."),
           "progressive": ("3", "huang2023 stage III: slice-level agent, simplified then realistic "
                                "setting; Fig. 4. Needs init_from=<stage-2 run>|latest."),
           "collaborative": ("4", "huang2023 stage IV: alternate slice- and user-level training; "

@@ -40,6 +40,7 @@ def test_sources_exclude_the_target_itself():
     np.testing.assert_array_equal(pick_sources(D), [1, 0, 1])
     np.testing.assert_array_equal(pick_sources(D, "farthest"), [2, 2, 0])
     np.testing.assert_array_equal(pick_sources(D, "3"), [2, 2, 2])
+    np.testing.assert_array_equal(pick_sources(D, "self"), [0, 1, 2])  # the no-transfer control
 
 
 def test_the_vae_learns_to_reconstruct_and_tells_two_sources_apart():

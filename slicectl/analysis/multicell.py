@@ -110,6 +110,8 @@ def curve_label(run: Run) -> str | None:
     record = run.path / "transfer.json"
     if record.is_file():
         r = json.loads(record.read_text())
+        if r["source_rule"] == "self":
+            return f"{r['method']}, each cell's own agent (control)"
         rule = {"auto": "most similar", "farthest": "least similar"}.get(r["source_rule"], f"cell {r['source_rule']}")
         return f"{r['method']} TL, {rule} source"
     saved = run.path / ".hydra" / "config.yaml"

@@ -122,7 +122,7 @@ class RootCfg(Strict):
     teacher: Optional[str]
     dataset: Optional[str]
     method: Literal["model", "instance", "feature", "integrated"]
-    source: Union[int, str]   # auto | farthest | a cell number
+    source: Union[int, str]   # auto | farthest | self | a cell number
     pipeline: PipelineCfg
     twin: TwinCfg
     distill: DistillCfg
@@ -167,8 +167,8 @@ def validate(cfg: dict) -> RootCfg:
     if root.job.name == "transfer" and env.target == multicell_env:
         n_cells = len(cfg["env"]["sites_m"]) * len(cfg["env"]["sector_azimuth_deg"])
         src = str(root.source)
-        if src not in ("auto", "farthest") and not (src.isdigit() and 1 <= int(src) <= n_cells):
-            raise UserError(f"source: must be auto, farthest or a cell 1..{n_cells}, not {src!r}")
+        if src not in ("auto", "farthest", "self") and not (src.isdigit() and 1 <= int(src) <= n_cells):
+            raise UserError(f"source: must be auto, farthest, self or a cell 1..{n_cells}, not {src!r}")
     if root.job.name in ("progressive", "collaborative") and env.target != stage_env:
         raise UserError(f"job {root.job.name} (huang2023 stages 2-4) needs env=huang_slice")
     if root.job.name == "twin-train" and env.target != "slicectl.envs.ran_env.RanBatchEnv":

@@ -132,9 +132,13 @@ def distances(vae: VAE, samples: np.ndarray, small_var: float = 1e-3,
 
 def pick_sources(dist: np.ndarray, rule: str = "auto") -> np.ndarray:
     """Each target's source cell (eq. 10): the nearest other cell (``auto``),
-    the farthest (``farthest``, Fig. 4's least similar source) or one fixed
-    cell (a 1-based number, as the paper names cells)."""
+    the farthest (``farthest``, Fig. 4's least similar source), one fixed
+    cell (a 1-based number, as the paper names cells) or the cell itself
+    (``self``: the control that fine-tunes each cell's own agent the same
+    way, to tell the transfer's gain from that of more training)."""
     K = len(dist)
+    if rule == "self":
+        return np.arange(K)
     off = dist + np.diag(np.full(K, np.inf))
     if rule == "auto":
         return off.argmin(axis=0)
@@ -142,5 +146,5 @@ def pick_sources(dist: np.ndarray, rule: str = "auto") -> np.ndarray:
         return np.where(np.eye(K, dtype=bool), -np.inf, dist).argmax(axis=0)
     cell = int(rule) - 1
     if not 0 <= cell < K:
-        raise ValueError(f"source must be auto, farthest or a cell 1..{K}, not {rule}")
+        raise ValueError(f"source must be auto, farthest, self or a cell 1..{K}, not {rule}")
     return np.full(K, cell)
