@@ -32,10 +32,12 @@ def pooled_samples(runs: list[Run]) -> pd.DataFrame:
         if path.is_file():
             df = pd.read_csv(path)
             learned = ~df["policy"].isin(("proportional", "equal", "oracle", "random"))
-            # a transfer run's source run is a path, not a config: leave it out of the label
-            own = [o for o in run.group.split(" ") if not o.startswith("init_from=") and o != "default"]
-            group = " ".join(own) + " " if own else ""
-            df["label"] = np.where(learned, group + df["policy"], df["policy"])
+            # Fig. 4's names (DRL, <method> TL, <source> source); a transfer
+            # run's source run is a path, not a config: it stays out of the label
+            said = ("init_from=", "method=", "source=", "env.coordinated=") if curve_label(run) else ("init_from=",)
+            own = " ".join(o for o in run.group.split(" ") if not o.startswith(said) and o != "default")
+            name = ", ".join(x for x in (curve_label(run), own) if x)
+            df["label"] = np.where(learned, name or df["policy"], df["policy"])
             frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -185,16 +187,24 @@ def tl_gains(runs: list[Run]) -> pd.DataFrame:
 
 
 def gain_plot(runs: list[Run], out_dir: Path) -> Path | None:
-    """Fig. 8: TL gain against the mean source distance, a line per step."""
+    """Fig. 8: TL gain against the mean source distance, one point per
+    transfer run and a least-squares line, at the first, a middle and the
+    last common evaluation step (the control, source=self, has no distance)."""
     import matplotlib.pyplot as plt
 
     df = tl_gains(runs)
+    df = df[df["rule"] != "self"] if not df.empty else df
     if df.empty:
         return None
+    steps = sorted(df["step"].unique())
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    for step, sub in df.groupby("step"):
-        sub = sub.sort_values("distance")
-        ax.plot(sub["distance"], sub["gain"], marker="o", ms=4, label=f"after {step} steps")
+    for step in sorted({steps[0], steps[len(steps) // 2], steps[-1]}):
+        sub = df[df["step"] == step]
+        pts = ax.scatter(sub["distance"], sub["gain"], s=16, label=f"after {step} steps")
+        if sub["distance"].nunique() > 1:
+            slope, icpt = np.polyfit(sub["distance"], sub["gain"], 1)
+            xs = np.linspace(sub["distance"].min(), sub["distance"].max(), 2)
+            ax.plot(xs, icpt + slope * xs, color=pts.get_facecolor()[0], lw=1)
     ax.axhline(0.0, color="grey", lw=0.8)
     ax.set_xlabel("mean eq. (7) distance, source to target")
     ax.set_ylabel("TL satisfaction − DRL's at the same step")
