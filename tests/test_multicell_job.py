@@ -114,6 +114,9 @@ def test_a_killed_transfer_resumes_to_the_uninterrupted_run(cli):
     assert r.returncode == 0, r.stderr
     killed = cli.cwd / "killed"
     before = kill9_midway(cli, "transfer", args, killed)
+    source = json.loads((killed / "manifest.json").read_text())["init_from"]
+    assert cli("train", *SMOKE, "seed=7").returncode == 0  # `latest` is now another run
     assert_resumed_equals_full(cli, killed, full, before)
+    assert json.loads((killed / "manifest.json").read_text())["init_from"] == source
     assert (json.loads((killed / "transfer.json").read_text())["sources"]
             == json.loads((full / "transfer.json").read_text())["sources"])

@@ -66,7 +66,9 @@ def source_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir:
 
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
-    src = source_run(cfg)
+    # a resumed run keeps the source run it started from, though `latest` may now be another
+    recorded = run_dir.manifest().get("init_from") if cfg.resume is not None else None
+    src = RunDir(Path(recorded)) if recorded else source_run(cfg)
     run_dir.update(init_from=str(src.path))
     mc, seed, device = cfg.multicell, int(cfg.seed), str(cfg.device)
     seeds = eval_seeds(cfg)
