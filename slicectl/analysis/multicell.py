@@ -1,10 +1,11 @@
 """hu's figures from run directories: the reward during training of the
-baseline, DRL and TL from the most and least similar sources (Fig. 4), the CCDF of each cell's minimum
-per-slice throughput satisfaction (Fig. 5) and the CDF of its maximum slice
-delay (Fig. 6) from eval_samples.csv, the inter-agent distance heatmap
-(Fig. 7) from a transfer run's distances.csv, and the TL gain over the
-source's own training at the same step against the sources' distance
-(Fig. 8) from transfer runs and the runs they started from."""
+baseline, DRL and TL from the most and least similar sources (Fig. 4), the
+CCDF of each cell's minimum per-slice throughput satisfaction (Fig. 5) and
+the CDF of its maximum slice delay (Fig. 6) from eval_samples.csv, the
+inter-agent distance heatmap (Fig. 7) from a transfer run's distances.csv,
+and the TL gain over the source's own training at the same step against
+the sources' distance (Fig. 8) from transfer runs and the runs they started
+from."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,18 +35,29 @@ def pooled_samples(runs: list[Run]) -> pd.DataFrame:
             learned = ~df["policy"].isin(("proportional", "equal", "oracle", "random"))
             # Fig. 4's names (DRL, <method> TL, <source> source); a transfer
             # run's source run is a path, not a config: it stays out of the label
-            said = ("init_from=", "method=", "source=", "env.coordinated=") if curve_label(run) else ("init_from=",)
+            fig4 = curve_label(run)
+            said = ("init_from=", "method=", "source=", "env.coordinated=") if fig4 else ("init_from=",)
             own = " ".join(o for o in run.group.split(" ") if not o.startswith(said) and o != "default")
-            name = ", ".join(x for x in (curve_label(run), own) if x)
+            name = ", ".join(x for x in (fig4, own) if x)
             df["label"] = np.where(learned, name or df["policy"], df["policy"])
             frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def distribution_plots(runs: list[Run], out_dir: Path) -> list[Path]:
+def figures(runs: list[Run], out_dir: Path) -> None:
+    """Figs. 4-8 of the runs that have them, into ``out_dir``; the runs'
+    evaluation samples are read once for Figs. 4-6."""
+    samples = pooled_samples(runs)
+    reward_curves(runs, samples, out_dir)
+    distribution_plots(samples, out_dir)
+    heatmap(runs, out_dir)
+    gain_plot(runs, out_dir)
+
+
+def distribution_plots(df: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Figs. 5-6 from ``pooled_samples``."""
     import matplotlib.pyplot as plt
 
-    df = pooled_samples(runs)
     if df.empty:
         return []
     written = []
@@ -117,41 +129,45 @@ def curve_label(run: Run) -> str | None:
         rule = {"auto": "most similar", "farthest": "least similar"}.get(r["source_rule"], f"cell {r['source_rule']}")
         return f"{r['method']} TL, {rule} source"
     saved = run.path / ".hydra" / "config.yaml"
-    if saved.is_file() and OmegaConf.load(saved).env.get("_target_", "").endswith("MulticellBatchEnv"):
-        coordinated = OmegaConf.load(saved).env.get("coordinated", True)
-        return "DRL" if coordinated else "DRL, uncoordinated"
+    env = OmegaConf.load(saved).env if saved.is_file() else {}
+    if env.get("_target_", "").endswith("MulticellBatchEnv"):
+        return "DRL" if env.get("coordinated", True) else "DRL, uncoordinated"
     return None
 
 
-def reward_curves(runs: list[Run], out_dir: Path, metric: str = "satisfaction") -> Path | None:
+def reward_curves(runs: list[Run], samples: pd.DataFrame, out_dir: Path,
+                  metric: str = "satisfaction") -> Path | None:
     """Fig. 4: evaluation reward (eq. 2, mean over cells) against training
     steps, mean and 95% CI over seeds: DRL from scratch, solid over the TL
     runs' budget and dashed after it (as the paper draws it), each TL
-    variant from its start, and the traffic-aware baseline as a level."""
+    variant from its start, and the traffic-aware baseline (from
+    ``pooled_samples``) as a level."""
     import matplotlib.pyplot as plt
 
     from slicectl.runner.evaluate import mean_ci
 
     curves: dict[str, list[pd.Series]] = {}
+    finetuned: set[str] = set()  # labels of transfer runs (and their control), which start at step 0
     for run in runs:
         label = curve_label(run)
         if label is not None:
             ev = run.metrics[run.metrics["split"] == "eval"]
             curves.setdefault(label, []).append(ev.groupby("env_steps")[metric].last())
+            if (run.path / "transfer.json").is_file():
+                finetuned.add(label)
     if not curves:
         return None
-    tl_end = max((c.index.max() for k, cs in curves.items() if "TL" in k for c in cs), default=None)
+    tl_end = max((c.index.max() for k in finetuned for c in curves[k]), default=None)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for label, series in sorted(curves.items()):
         table = pd.concat(series, axis=1).sort_index()
         stats = np.array([mean_ci(r.dropna().to_numpy()) for _, r in table.iterrows()])
         steps, mean, half = table.index.to_numpy(), stats[:, 0], np.nan_to_num(stats[:, 1])
-        cut = len(steps) if tl_end is None or "TL" in label else int(np.searchsorted(steps, tl_end, "right"))
+        cut = len(steps) if tl_end is None or label in finetuned else int(np.searchsorted(steps, tl_end, "right"))
         line, = ax.plot(steps[:cut], mean[:cut], marker="o", ms=3, label=f"{label} (n={len(series)})")
         if cut < len(steps):
             ax.plot(steps[cut - 1:], mean[cut - 1:], ls="--", color=line.get_color())
         ax.fill_between(steps, mean - half, mean + half, alpha=0.15, color=line.get_color())
-    samples = pooled_samples(runs)
     if not samples.empty and (samples["policy"] == "proportional").any():
         base = samples.loc[samples["policy"] == "proportional", "cell_reward"].mean()
         ax.axhline(base, color="black", lw=1, ls=":", label=f"traffic-aware baseline ({base:.3f})")

@@ -34,10 +34,7 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
             raise UserError(f"unknown metric {metric!r} in {run.path}; "
                             f"columns: {', '.join(run.metrics.columns)}")
     if multicell.has_figures(runs):  # hu: Figs. 4-8 beside the learning curves
-        multicell.reward_curves(runs, runs[0].path / "plots")
-        multicell.distribution_plots(runs, runs[0].path / "plots")
-        multicell.heatmap(runs, runs[0].path / "plots")
-        multicell.gain_plot(runs, runs[0].path / "plots")
+        multicell.figures(runs, runs[0].path / "plots")
     fig, ax = plt.subplots(figsize=(7, 4.2))
     groups: dict[str, list[pd.DataFrame]] = {}
     for run in runs:

@@ -29,7 +29,7 @@ from slicectl.methods.multicell_transfer import apply_transfer
 from slicectl.runner import checkpoint
 from slicectl.runner.errors import UserError
 from slicectl.runner.loop import Budget, train
-from slicectl.runner.rundir import RunDir, completed_runs, truncate_rows
+from slicectl.runner.rundir import RunDir, completed_runs
 
 TARGET = "slicectl.envs.multicell_env.MulticellBatchEnv"
 
@@ -137,6 +137,5 @@ def _resume_state(cfg: DictConfig, run_dir: RunDir) -> dict | None:
     if cfg.resume is None or not last.is_file() or not (run_dir.path / "transfer.json").is_file():
         return None
     state = checkpoint.load(last)
-    moved = truncate_rows(run_dir.metrics_path, int(state["rows"]))
-    run_dir.update(resumed_from_step=int(state["counters"]["env_steps"]), orphaned_rows=moved)
+    run_dir.rewind(state)
     return state

@@ -15,7 +15,7 @@ from slicectl.jobs.summary import metrics_table
 from slicectl.runner.errors import Unavailable
 from slicectl.runner.evaluate import mean_ci
 from slicectl.runner.loop import Budget, train
-from slicectl.runner.rundir import RunDir, truncate_rows
+from slicectl.runner.rundir import RunDir
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,7 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     budget = Budget(total_steps=int(cfg.train.total_steps), eval_every=int(cfg.train.eval_every),
                     eval_steps=int(cfg.eval.steps), eval_seeds=seeds)
     if resume is not None:
-        moved = truncate_rows(run_dir.metrics_path, int(resume["rows"]))
-        run_dir.update(resumed_from_step=int(resume["counters"]["env_steps"]), orphaned_rows=moved)
+        run_dir.rewind(resume)
     else:
         run_dir.update(init_from=None)
 

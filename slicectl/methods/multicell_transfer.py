@@ -71,7 +71,7 @@ def newest(replay: dict, n: int | None) -> dict:
     # rows are stored in insertion order until the ring wraps; then pos is the oldest
     order = (torch.arange(size) + int(replay["pos"])) % size
     keep = order[size - n:]
-    return {**{k: v[keep] for k, v in replay.items() if torch.is_tensor(v)}, "pos": n % size, "size": n}
+    return {**{k: v[keep] for k, v in replay.items() if torch.is_tensor(v)}, "pos": n, "size": n}
 
 
 def apply_transfer(agent, src_state: dict, sources: np.ndarray, method: str, layers: int = 1,

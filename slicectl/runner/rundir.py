@@ -59,6 +59,12 @@ class RunDir:
         m.update(fields)
         self._write_manifest(m)
 
+    def rewind(self, state: dict) -> None:
+        """Continue from checkpoint ``state``: rows logged after it go to
+        metrics.orphaned.csv (truncate_rows) and the manifest records the step."""
+        moved = truncate_rows(self.metrics_path, int(state["rows"]))
+        self.update(resumed_from_step=int(state["counters"]["env_steps"]), orphaned_rows=moved)
+
     def finish(self, status: str, **fields: Any) -> None:
         assert status in STATUSES
         self.update(status=status, end_time=now(), **fields)
