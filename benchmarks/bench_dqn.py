@@ -32,7 +32,7 @@ def sb3_updates_per_second(hidden, updates: int) -> float | None:
         return None
     import gymnasium as gym
 
-    import slicectl.envs  # noqa: F401
+    import slicectl  # noqa: F401 - registers the Gymnasium ids
 
     env = gym.make("slicectl/RanSlicing-v0")
     model = DQN("MlpPolicy", env, policy_kwargs={"net_arch": list(hidden)}, batch_size=BATCH,

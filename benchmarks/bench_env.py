@@ -7,7 +7,7 @@ import numpy as np
 
 from benchmarks.reference_loop import run_window
 from slicectl.baselines.oracle import OraclePolicy
-from slicectl.envs.ran_env import RanBatchEnv, default_kwargs
+from slicectl.sim.ran_env import RanBatchEnv, default_kwargs
 
 
 def make(num_envs: int) -> RanBatchEnv:

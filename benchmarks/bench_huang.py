@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.timing import calls_per_second
-from slicectl.envs.huang_env import HuangUserBatchEnv
-from slicectl.envs.huang_system import HuangSliceLevelBatchEnv
+from slicectl.papers.huang2023.user_env import HuangUserBatchEnv
+from slicectl.papers.huang2023.system import HuangSliceLevelBatchEnv
 
 
 def user_steps_per_second(num_envs: int, calls: int = 2000) -> float:

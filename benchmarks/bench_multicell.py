@@ -10,7 +10,7 @@ import numpy as np
 
 from benchmarks.timing import calls_per_second
 from slicectl.agents.td3 import TD3Agent
-from slicectl.envs.multicell_env import MulticellBatchEnv
+from slicectl.papers.hu.env import MulticellBatchEnv
 
 K, OBS, ACT, BATCH = 12, 16, 4, 32
 NETS = {"hidden": (48, 24), "critic_hidden": (64, 24), "batch_size": BATCH, "policy_delay": 2,

@@ -11,7 +11,8 @@ from typing import Optional
 
 import typer
 
-from slicectl.runner.errors import UserError
+from slicectl import registry
+from slicectl.errors import UserError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Deep-RL experiment runner for 5G RAN slicing. Jobs take Hydra "
@@ -24,7 +25,7 @@ FLAGS = {"-m", "--multirun", "--resolve", "--hydra-help", "--shell-completion", 
 
 
 def _groups_help() -> str:
-    from slicectl.jobs.overrides import group_options
+    from slicectl.config.overrides import group_options
 
     lines = [f"{g}: {', '.join(group_options(g))}" for g in ("env", "agent", "baseline", "scale",
                                                               "experiment", "stage")]
@@ -51,7 +52,7 @@ def split_args(args: list[str]) -> tuple[list[str], list[str]]:
 
 
 def run_job(job: str, args: list[str]) -> None:
-    from slicectl.jobs import dispatch, overrides as ov
+    from slicectl.config import overrides as ov, task
 
     flags, overrides = split_args(args)
     try:
@@ -64,96 +65,51 @@ def run_job(job: str, args: list[str]) -> None:
     saved = sys.argv
     sys.argv = argv
     try:
-        dispatch.main()
+        task.main()
     finally:
         sys.argv = saved
 
 
-@app.command(context_settings=EXTRA, epilog=_groups_help(), help="Train an agent. Overrides: env=… agent=dqn|ddqn|"
-             "dueling_dqn scale=smoke|default|paper seed=N resume=<run dir>. Flags: -m "
-             "(sweep), --cfg job (print config), --hydra-help.")
-def train(ctx: typer.Context):
-    run_job("train", list(ctx.args))
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
 
 
-STAGES = {"pretrain": ("1", "huang2023 stage I: pretrain one user-level TD3 agent on a slice "
-                             "(= train stage=1)."),
-          "transfer": ("2", "huang2023 stage II: transfer the stage-I agent to every slice and "
-                            "fine-tune; Table II. Needs init_from=<stage-1 run>|latest. With "
-                            "env=multicell, hu's transfer between cells: method=model|instance|"
-                            "feature|integrated source=auto|farthest|self|<cell> init_from=<train run>|latest."),
-          "progressive": ("3", "huang2023 stage III: slice-level agent, simplified then realistic "
-                               "setting; Fig. 4. Needs init_from=<stage-2 run>|latest."),
-          "collaborative": ("4", "huang2023 stage IV: alternate slice- and user-level training; "
-                                 "Table III. Needs init_from=<stage-3 run>|latest.")}
+def run_command(name: str, args: list[str]) -> None:
+    """Subcommand ``name`` with the user's arguments: the variant for the env
+    they name, its prefix overrides first (those whose key they set left out;
+    an experiment preset names its own env)."""
+    envs = [a.split("=", 1)[1] for a in args if _key(a) == "env" and "=" in a]
+    cmd = registry.command(name, envs[-1] if envs else None)
+    given = {_key(a) for a in args}
+    prefix = [p for p in cmd.prefix
+              if _key(p) not in given and not (_key(p) == "env" and "experiment" in given)]
+    run_job(cmd.job, [*prefix, *args])
 
 
-def _stage_command(name: str, stage: str, help_text: str) -> None:
+def _command_help(name: str) -> str:
+    variants = registry.load().commands[name]
+    return " ".join(c.help for c in sorted(variants, key=lambda c: bool(c.when_env)))
+
+
+def _add_command(name: str) -> None:
     def command(ctx: typer.Context):
-        if name == "transfer" and any(a.split("=", 1)[0] == "env" and "multicell" in a for a in ctx.args):
-            run_job("transfer", list(ctx.args))  # hu: transfer between the cells' agents
-            return
-        run_job("train", [f"stage={stage}", *ctx.args])
+        run_command(name, list(ctx.args))
 
-    app.command(name=name, context_settings=EXTRA, epilog=_groups_help(), help=help_text)(command)
+    app.command(name=name, context_settings=EXTRA, epilog=_groups_help(),
+                help=_command_help(name))(command)
 
 
-for _name, (_stage, _help) in STAGES.items():
-    _stage_command(_name, _stage, _help)
+for _name in registry.load().commands:
+    if _name != "eval":
+        _add_command(_name)
 
 
-@app.command(context_settings=EXTRA, epilog=_groups_help(),
-             help="chen2022: two-tier MVNO market. One agent per MVNO learns to split its blocks "
-                  "(lower tier), then one per MVNO learns to bid (upper tier); both are compared "
-                  "with truthful bidding, hard slicing, Table A and the oracle (Table 4). "
-                  "env=bidding unless given; experiment=chen2022 for the paper's agent settings. "
-                  "Settings: bidding.lower_steps, bidding.upper_steps, env.reward=utility|paper...")
-def bidding(ctx: typer.Context):
-    args = list(ctx.args)
-    if not any(a.split("=", 1)[0].lstrip("+~") in ("env", "experiment") for a in args):
-        args.insert(0, "env=bidding")
-    run_job("bidding", args)
-
-
-@app.command(context_settings=EXTRA, name="twin-train", epilog=_groups_help(),
-             help="zhang_digital_twin Algorithm 1: the agent (agent=dqn|ddqn|...) trains with a "
-                  "digital twin of the RAN, beside the same agent without it on the same real "
-                  "budget. Settings: twin.rounds, twin.real_steps, twin.twin_steps, twin.zeta...")
-def twin_train(ctx: typer.Context):
-    run_job("twin-train", list(ctx.args))
-
-
-@app.command(context_settings=EXTRA, epilog=_groups_help(),
-             help="zhang_digital_twin §IV-A: distil a trained agent (teacher=<twin-train or train "
-                  "run>|latest) into small students (distill.widths=[4,16], distill.steps=...).")
-def distill(ctx: typer.Context):
-    run_job("distill", list(ctx.args))
-
-
-@app.command(context_settings=EXTRA, epilog=_groups_help(),
-             help="zhang_digital_twin Algorithm 2: offline RL from a fixed dataset (random policy, or "
-                  "dataset=<path.npz>) with the twin (eq. 13), without it, and CQL; evaluated on the "
-                  "real env. Settings: offline.epochs, offline.v, offline.cql_alpha...")
-def offline(ctx: typer.Context):
-    run_job("offline", list(ctx.args))
-
-
-@app.command(context_settings=EXTRA, epilog=_groups_help(),
-             help="zhang_digital_twin eq. (11): loss landscapes and flatness of every trained agent "
-                  "of a run (run_dir=<twin-train, offline or train run>|latest). Settings: "
-                  "landscape.transitions, landscape.range, landscape.points.")
-def landscape(ctx: typer.Context):
-    run_job("landscape", list(ctx.args))
-
-
-@app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(),
-             help="Evaluate a baseline (--baseline random|equal|proportional|oracle|admm|greedy) or a "
-                  "training run (run_dir=<dir>) on the fixed evaluation seeds.")
+@app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(), help=_command_help("eval"))
 def eval_(ctx: typer.Context,
-          baseline: Optional[str] = typer.Option(None, "--baseline", help="random | equal | "
-                                                 "proportional | oracle | admm | greedy")):
+          baseline: Optional[str] = typer.Option(None, "--baseline",
+                                                 help=" | ".join(registry.baseline_names()))):
     args = list(ctx.args) + ([f"baseline={baseline}"] if baseline else [])
-    run_job("eval", args)
+    run_command("eval", args)
 
 
 @app.command(help="Table of final metrics across runs, grouped by config, mean ± 95% CI "

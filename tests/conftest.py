@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from slicectl.envs.ran_env import RanBatchEnv, default_kwargs
+from slicectl.sim.ran_env import RanBatchEnv, default_kwargs
 
 SMOKE = ["scale=smoke"]
 

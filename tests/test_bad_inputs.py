@@ -47,7 +47,7 @@ BAD_OVERRIDES = [
     ("novalue", "novalue"),
     ("stage=7", "stage: unknown option '7'"),
     ("agent=td3", "needs continuous actions"),
-    ("env._target_=slicectl.envs.ran_env.RanBatchEnvv", "did you mean"),
+    ("env._target_=slicectl.sim.ran_env.RanBatchEnvv", "did you mean"),
     ("stage=1 agent.sigma=-0.1", "agent.sigma"),
 ]
 if not torch.cuda.is_available():

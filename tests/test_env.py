@@ -6,9 +6,9 @@ from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import slicectl.envs  # noqa: F401 - registers slicectl/RanSlicing-v0
+import slicectl  # noqa: F401 - registers the Gymnasium ids
 from slicectl.baselines.oracle import OraclePolicy
-from slicectl.envs.actions import shares_to_units, split_table
+from slicectl.sim.actions import shares_to_units, split_table
 
 
 def test_split_table_matches_the_paper():

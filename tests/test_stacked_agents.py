@@ -75,7 +75,7 @@ def trained(seed=0):
 
 
 def test_model_transfer_gives_each_cell_its_sources_networks():
-    from slicectl.methods.multicell_transfer import apply_transfer
+    from slicectl.papers.hu.transfer import apply_transfer
 
     src = trained()
     sources = np.array([2, 0, 0, 1])
@@ -92,7 +92,7 @@ def test_model_transfer_gives_each_cell_its_sources_networks():
 
 
 def test_instance_transfer_fills_each_cells_replay_columns_from_its_source():
-    from slicectl.methods.multicell_transfer import apply_transfer
+    from slicectl.papers.hu.transfer import apply_transfer
 
     src = trained()
     sources = np.array([3, 3, 1, 0])
@@ -108,7 +108,7 @@ def test_instance_transfer_fills_each_cells_replay_columns_from_its_source():
 
 
 def test_feature_transfer_freezes_the_lower_layer_and_trains_the_rest():
-    from slicectl.methods.multicell_transfer import apply_transfer
+    from slicectl.papers.hu.transfer import apply_transfer
 
     src = trained()
     dst = make(seed=5)
@@ -127,7 +127,7 @@ def test_feature_transfer_freezes_the_lower_layer_and_trains_the_rest():
 @pytest.mark.parametrize("capacity", [10, 100])  # the ring wrapped, and not
 def test_instance_selection_keeps_the_newest_transitions_in_order(capacity):
     from slicectl.agents.replay import ReplayBuffer
-    from slicectl.methods.multicell_transfer import newest
+    from slicectl.papers.hu.transfer import newest
 
     buf = ReplayBuffer(capacity, obs_dim=2, action_shape=(1,), action_dtype=torch.float32)
     for t in range(15):
@@ -142,7 +142,7 @@ def test_instance_selection_keeps_the_newest_transitions_in_order(capacity):
 
 
 def test_instance_transfer_takes_only_the_sources_newest_rows():
-    from slicectl.methods.multicell_transfer import apply_transfer
+    from slicectl.papers.hu.transfer import apply_transfer
 
     src = trained()
     sources = np.array([3, 3, 1, 0])

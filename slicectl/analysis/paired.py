@@ -18,7 +18,7 @@ from rich.table import Table
 from slicectl.analysis.runs import Run, final_row
 from slicectl.console import console
 from slicectl.runner.evaluate import mean_ci
-from slicectl.runner.errors import UserError
+from slicectl.errors import UserError
 
 
 def paired_differences(runs: list[Run], against: str) -> pd.DataFrame:

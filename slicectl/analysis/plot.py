@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from slicectl.analysis import bidding, multicell
+from slicectl import registry
 from slicectl.analysis.runs import Run, final_row, find_runs
-from slicectl.runner.errors import UserError
+from slicectl.errors import UserError
 from slicectl.runner.evaluate import mean_ci
 
 
@@ -23,8 +23,9 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
     import matplotlib.pyplot as plt
 
     runs = find_runs(paths)
-    if bidding.is_bidding(runs):  # chen2022: Figs. 14-15 and the lower tier's curves
-        return bidding.plots(runs)[0]
+    paper = registry.figures_for(runs)
+    if paper is not None and paper.plot and not paper.curves:  # the paper's figures only (chen2022)
+        return registry.resolve(paper.plot)(runs)
     if metric is None:
         metric = next((m for m in OBJECTIVES if m in runs[0].metrics.columns), "reward")
     if x is not None:
@@ -33,8 +34,8 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
         if metric not in run.metrics.columns:
             raise UserError(f"unknown metric {metric!r} in {run.path}; "
                             f"columns: {', '.join(run.metrics.columns)}")
-    if multicell.has_figures(runs):  # hu: Figs. 4-8 beside the learning curves
-        multicell.figures(runs, runs[0].path / "plots")
+    if paper is not None and paper.plot:  # the paper's figures beside the curves (hu: Figs. 4-8)
+        registry.resolve(paper.plot)(runs)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     groups: dict[str, list[pd.DataFrame]] = {}
     for run in runs:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 from rich.table import Table
 
-from slicectl.analysis import bidding
+from slicectl import registry
 from slicectl.analysis.paired import paired_differences, print_paired
 from slicectl.analysis.runs import final_row, find_runs
 from slicectl.console import console
@@ -34,8 +34,9 @@ def report(paths: list[Path], out: Path | None = None, paired: str | None = None
     first = Path(paths[0])
     out = Path(out) if out else (first if not (first / "manifest.json").is_file() else runs[0].path) / "report.csv"
     summary.to_csv(out, index=False)
-    if bidding.is_bidding(runs):  # chen2022's Table 4 layout instead of one wide row per config
-        bidding.print_table4(runs)
+    paper = registry.figures_for(runs)
+    if paper is not None and paper.report:  # a paper's own table (chen2022: Table 4's layout)
+        registry.resolve(paper.report)(runs)
     else:
         _print_summary(table_rows, metrics, len(runs))
     console.print(f"written: {out}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from slicectl.runner.errors import UserError
+from slicectl.errors import UserError
 
 IGNORED_OVERRIDES = ("seed=", "hydra.", "job=", "resume=", "name=")
 SOURCE_KEYS = ("teacher", "run_dir")  # a run read by another: stands for its config

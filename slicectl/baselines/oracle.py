@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from slicectl.baselines.simple import Policy
-from slicectl.envs.actions import split_table
+from slicectl.sim.actions import split_table
 
 
 class OraclePolicy(Policy):

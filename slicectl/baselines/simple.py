@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from slicectl.envs.actions import shares_to_units
-from slicectl.envs.ran_env import RanBatchEnv
+from slicectl.sim.actions import shares_to_units
+from slicectl.sim.ran_env import RanBatchEnv
 
 
 class Policy:
@@ -36,26 +36,6 @@ class RandomPolicy:
 
     def act(self, obs: np.ndarray, explore: bool = False) -> np.ndarray:
         return self.env.sampler(obs, self.rng)
-
-
-def equal(env, seed: int = 0):
-    """`--baseline equal` on the RAN or the multi-cell network."""
-    return _multicell(env, seed, "equal") or EqualPolicy(env, seed)
-
-
-def proportional(env, seed: int = 0):
-    """`--baseline proportional`: the traffic-aware split of the env."""
-    return _multicell(env, seed, "proportional") or ProportionalPolicy(env, seed)
-
-
-def _multicell(env, seed: int, rule: str):
-    from slicectl.envs.multicell_env import MulticellBatchEnv
-
-    if isinstance(env, MulticellBatchEnv):
-        from slicectl.baselines.multicell import MulticellPolicy
-
-        return MulticellPolicy(env, seed, rule)
-    return None
 
 
 class EqualPolicy(Policy):

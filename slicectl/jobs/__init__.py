@@ -1,14 +1,14 @@
-"""One small module per job (floor 6): DictConfig in, run directory out.
+"""The core's own jobs, which run on any env: ``train`` and ``eval``."""
+from slicectl import registry
 
-The OmegaConf resolvers the YAML uses are registered here, so that every
-path that composes a config (the CLI's pre-checks, the Hydra task) has them."""
-from omegaconf import OmegaConf
-
-
-def _suffix(name) -> str:
-    return "" if name in (None, "", "None") else f"_{name}"
-
-
-OmegaConf.register_new_resolver("slicectl_suffix", _suffix, replace=True)
-# ${slicectl_div:a,b}: whole-number division, e.g. slice decisions per episode
-OmegaConf.register_new_resolver("slicectl_div", lambda a, b: int(a) // int(b), replace=True)
+registry.add_job("train", "slicectl.jobs.train:run", resumable=True, trains_agent=True)
+registry.add_job("eval", "slicectl.jobs.eval:run")
+registry.add_command(
+    "train", "train",
+    "Train an agent on an env, then compare it with baselines on the evaluation seeds. "
+    "Overrides: env=… agent=… scale=smoke|default|paper seed=N experiment=<paper> "
+    "stage=1|2|3|4|all (huang2023) resume=<run dir>. Flags: -m (sweep), --cfg job, --hydra-help.")
+registry.add_command(
+    "eval", "eval",
+    "Evaluate a baseline (--baseline NAME) or a training run (run_dir=<dir>) on the fixed "
+    "evaluation seeds.")

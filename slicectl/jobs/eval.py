@@ -7,12 +7,13 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
-from slicectl.jobs.final_eval import evaluate_policies
+from slicectl import registry
+from slicectl.runner.build import eval_seeds, make_agent, make_baseline, make_env
+from slicectl.runner.final_eval import evaluate_policies
 from slicectl.console import console
-from slicectl.jobs.summary import metrics_table
+from slicectl.runner.summary import metrics_table
 from slicectl.runner import checkpoint
-from slicectl.runner.errors import UserError
+from slicectl.errors import UserError
 from slicectl.runner.loop import metric_columns
 from slicectl.runner.rundir import MetricsWriter, RunDir
 
@@ -34,16 +35,11 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         run_dir.update(init_from=str(src.path))
     else:
         env = make_env(cfg.env, len(seeds))
-        if hasattr(env, "set_user_policies"):  # huang2023's slice level
-            from slicectl.jobs import huang_stages as hs
-
-            users = hs.user_agents_run(cfg)
-            if users is not None:
-                agents = hs.load_user_agents(users, cfg.env, int(cfg.seed), str(cfg.device))[0]
-                env.set_user_policies([hs.greedy(a) for a in agents])
-                run_dir.update(init_from=str(users.path))
+        setup = registry.load().envs[str(cfg.env._target_)].setup
+        if setup is not None:  # a paper's preparation of its env (huang2023: the user-level agents)
+            registry.resolve(setup)(env, cfg, run_dir)
         policy = make_baseline(baseline, env, int(cfg.seed))
-        name = baseline._target_.rsplit(".", 1)[-1].replace("Policy", "").lower()
+        name = str(baseline.name)
     res = evaluate_policies({name: policy}, env, seeds, int(cfg.eval.steps), run_dir)[name]
     writer = MetricsWriter(run_dir.metrics_path, metric_columns(env))
     for i, seed in enumerate(seeds):

@@ -8,11 +8,11 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from slicectl.jobs.build import eval_seeds, make_agent, make_baseline, make_env
-from slicectl.jobs.final_eval import evaluate_policies
+from slicectl.runner.build import baseline_cfg, eval_seeds, make_agent, make_baseline, make_env
+from slicectl.runner.final_eval import evaluate_policies
 from slicectl.console import console
-from slicectl.jobs.summary import metrics_table
-from slicectl.runner.errors import Unavailable
+from slicectl.runner.summary import metrics_table
+from slicectl.errors import Unavailable
 from slicectl.runner.evaluate import mean_ci
 from slicectl.runner.loop import Budget, train
 from slicectl.runner.rundir import RunDir
@@ -55,7 +55,7 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     policies = {"agent": agent}
     for name in cfg.eval.compare:
         try:
-            policies[name] = make_baseline(_baseline_cfg(name), eval_env, int(cfg.seed))
+            policies[name] = make_baseline(baseline_cfg(name), eval_env, int(cfg.seed))
         except Unavailable as e:
             console.print(f"{name}: skipped, {e}")
     final = evaluate_policies(policies, eval_env, seeds, budget.eval_steps, run_dir,
@@ -86,12 +86,6 @@ def comparison(final: dict[str, dict[str, np.ndarray]], key: str = "utility") ->
         out[f"{key}_over_oracle"] = ratio
         out["lines"].append(f"{key} / oracle {key}: {ratio:.3f}")
     return out
-
-
-def _baseline_cfg(name: str) -> DictConfig:
-    from importlib.resources import files
-
-    return OmegaConf.load(str(files("slicectl.conf") / "baseline" / f"{name}.yaml"))
 
 
 def _agent_name() -> str:

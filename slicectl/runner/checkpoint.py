@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from slicectl.runner.errors import UserError
+from slicectl.errors import UserError
 
 
 def to_storable(obj: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 import slicectl
-from slicectl.runner.errors import UserError
+from slicectl.errors import UserError
 
 STATUSES = ("running", "completed", "failed", "interrupted")
 

@@ -1,0 +1,16 @@
+"""Configuration (above the runner): the root schema and validation, the
+override checks the CLI runs before Hydra, the run finder, and the Hydra
+task function every job runs through.
+
+The OmegaConf resolvers the YAML uses are registered here, so that every
+path that composes a config (the CLI's pre-checks, the Hydra task) has them."""
+from omegaconf import OmegaConf
+
+
+def _suffix(name) -> str:
+    return "" if name in (None, "", "None") else f"_{name}"
+
+
+OmegaConf.register_new_resolver("slicectl_suffix", _suffix, replace=True)
+# ${slicectl_div:a,b}: whole-number division, e.g. slice decisions per episode
+OmegaConf.register_new_resolver("slicectl_div", lambda a, b: int(a) // int(b), replace=True)

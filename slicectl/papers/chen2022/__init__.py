@@ -1,0 +1,27 @@
+"""chen2022: two-tier MVNO slicing. Upper tier: MVNOs bid for the base
+station's bandwidth; lower tier: each MVNO splits its share across its
+VoLTE / eMBB / URLLC users. See README.md beside this file."""
+from slicectl import registry
+
+HERE = "slicectl.papers.chen2022"
+LOWER = f"{HERE}.env.LowerTierBatchEnv"
+UPPER = f"{HERE}.env.UpperTierBatchEnv"
+
+registry.paper("chen2022", "Two-tier MVNO network slicing with bidding (DQN family, Table 4)",
+               authors="Chen et al.", venue="2022")
+registry.add_env("bidding", LOWER, f"{HERE}.schema:BiddingEnvCfg",
+                 gym={"slicectl/BiddingLower-v0": f"{HERE}.env:BiddingLowerEnv",
+                      "slicectl/BiddingUpper-v0": f"{HERE}.env:BiddingUpperEnv"})
+registry.add_env("bidding", UPPER, f"{HERE}.schema:BiddingEnvCfg")
+registry.add_section("bidding", f"{HERE}.schema:BiddingCfg")
+registry.add_job("bidding", f"{HERE}.job:run", trains_agent=True)
+registry.add_command("bidding", "bidding", prefix=("env=bidding",), help=(
+    "chen2022: two-tier MVNO market. One agent per MVNO learns to split its blocks (lower "
+    "tier), then one per MVNO learns to bid (upper tier); both are compared with truthful "
+    "bidding, hard slicing, Table A and the oracle (Table 4). experiment=chen2022 for the "
+    "paper's agent settings. Settings: bidding.lower_steps, bidding.upper_steps, "
+    "env.reward=utility|paper..."))
+registry.add_baseline("oracle", f"{HERE}.baselines:LowerOracle", env=LOWER,
+                      help="per-window best lower-tier actions")
+registry.add_figures("table4", detect=f"{HERE}.figures:is_bidding", report=f"{HERE}.figures:print_table4",
+                     plot=f"{HERE}.figures:first_plot", curves=False)

@@ -1,0 +1,24 @@
+"""hu: coordinated multi-agent TD3 for inter-cell inter-slice partitioning
+(12 cells x 4 slices), VAE similarity between agents, transfer between
+cells. See README.md beside this file."""
+from slicectl import registry
+
+HERE = "slicectl.papers.hu"
+NET = f"{HERE}.env.MulticellBatchEnv"
+
+registry.paper("hu", "Transfer learning for multi-agent DRL in inter-cell inter-slice "
+               "partitioning (VAE similarity, integrated transfer)", authors="Hu et al.")
+registry.add_env("multicell", NET, f"{HERE}.schema:MulticellEnvCfg", agent="td3", stacked_agents=True,
+                 gym={"slicectl/Multicell-v0": f"{HERE}.env:MulticellEnv",
+                      "slicectl/MulticellCell-v0": f"{HERE}.env:MulticellCellEnv"})
+registry.add_section("multicell", f"{HERE}.schema:MulticellJobCfg")
+registry.add_job("transfer", f"{HERE}.job_transfer:run", envs=(NET,), check=f"{HERE}.schema:check_source")
+registry.add_command("transfer", "transfer", when_env=("multicell",), help=(
+    "hu: transfer between the cells' agents of a `train env=multicell` run: "
+    "method=model|instance|feature|integrated source=auto|farthest|self|<cell> "
+    "init_from=<train run>|latest."))
+for _rule in ("equal", "proportional"):
+    registry.add_baseline(_rule, f"{HERE}.baselines:{_rule}_policy", env=NET)
+registry.add_baseline("oracle", f"{HERE}.baselines:best_response_policy", env=NET,
+                      help="per-step best responses of every cell")
+registry.add_figures("figs4-8", detect=f"{HERE}.figures:has_figures", plot=f"{HERE}.figures:plot")

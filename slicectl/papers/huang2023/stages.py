@@ -1,0 +1,191 @@
+"""What huang2023's stage jobs share: finding the run a stage starts from
+(``init_from=<dir>|latest``), the per-slice user-level env configs, the
+artefacts a stage hands to the next, and greedy policies of frozen agents.
+
+Artefacts (``checkpoints/`` of a stage's run):
+    user_agents.pt   stage II onwards: per slice, the user-level agent's
+                     networks, its env config and the agent config
+    slice_agents.pt  stage III onwards: the slice-level agents by name
+                     (``progressive``, ``direct``, ``direct_ddpg``,
+                     ``collaborative``) and the agent configs
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from slicectl.runner.build import make_agent, make_env
+from slicectl.runner import checkpoint
+from slicectl.errors import UserError
+from slicectl.runner.rundir import RunDir, completed_runs
+
+USER_ENV = "slicectl.papers.huang2023.user_env.HuangUserBatchEnv"
+
+
+def resolve_init(cfg: DictConfig, stage: int, outputs: Path = Path("outputs")) -> RunDir:
+    """The completed run of stage ``stage - 1`` this stage starts from."""
+    want = stage - 1
+    if cfg.init_from is None:
+        raise UserError(f"stage {stage} starts from a stage-{want} run: set init_from=<run dir> "
+                        "or init_from=latest")
+    if str(cfg.init_from) != "latest":
+        run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
+        if not run.path.is_dir():
+            raise UserError(f"init_from: run directory not found: {cfg.init_from}")
+        m = run.manifest()
+        if m.get("stage") != want:
+            raise UserError(f"init_from: {run.path} is a stage-{m.get('stage')} run; stage {stage} "
+                            f"needs a stage-{want} run")
+        if m.get("status") != "completed":
+            raise UserError(f"init_from: {run.path} is {m.get('status')}, not completed")
+        check_compatible(cfg, run, stage)
+        return run
+    refused = []
+    for run in completed_runs(outputs, lambda m: m.get("stage") == want):
+        try:
+            check_compatible(cfg, run, stage)
+            return run
+        except UserError as exc:
+            refused.append(str(exc))
+    why = f" (newest refused: {refused[0]})" if refused else ""
+    raise UserError(f"init_from=latest: no completed stage-{want} run with a compatible env "
+                    f"config under {outputs}/{why}")
+
+
+def user_agents_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir | None:
+    """For `eval` on the slice level: the run whose user-level agents drive
+    the slices (``init_from``: a stage 2-4 run, or latest); None: equal split."""
+    if cfg.init_from is None:
+        return None
+    if str(cfg.init_from) != "latest":
+        run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
+        if not (run.checkpoints / "user_agents.pt").is_file():
+            raise UserError(f"init_from: {run.path} has no user-level agents (a stage 2-4 run has)")
+        return run
+    found = sorted(((str(RunDir(p.parents[1]).manifest().get("end_time")), p.parents[1])
+                    for p in outputs.glob("**/checkpoints/user_agents.pt")), reverse=True)
+    if not found:
+        raise UserError(f"init_from=latest: no run with user-level agents under {outputs}/")
+    return RunDir(found[0][1].resolve())
+
+
+def check_compatible(cfg: DictConfig, run: RunDir, stage: int) -> None:
+    """Refuse a source whose networks would not mean the same thing here."""
+    src_cfg = OmegaConf.load(run.path / ".hydra" / "config.yaml")
+    user_here = cfg.env.user
+    if stage == 2:
+        src = src_cfg.env
+        for key in ("action_mode", "resource"):
+            if src[key] != user_here[key]:
+                raise UserError(f"init_from: {run.path} was trained with env.{key}={src[key]}, "
+                                f"this stage has env.user.{key}={user_here[key]}")
+        return
+    src = src_cfg.env
+    for key in ("action_mode", "resource"):
+        if src.user[key] != user_here[key]:
+            raise UserError(f"init_from: {run.path} has env.user.{key}={src.user[key]}, "
+                            f"this stage has {user_here[key]}")
+    if len(src.slices) != len(cfg.env.slices) or [slice_users(src, i) for i in range(len(src.slices))] \
+            != [slice_users(cfg.env, i) for i in range(len(cfg.env.slices))]:
+        raise UserError(f"init_from: {run.path} has other slices (users per slice) than this stage")
+
+
+def slice_users(env_cfg: DictConfig, i: int) -> int:
+    return int(env_cfg.slices[i].get("n_users", env_cfg.user.n_users))
+
+
+def user_env_cfg(stage1_env: DictConfig, slice_env: DictConfig, i: int) -> DictConfig:
+    """Slice i standalone (stage II): stage I's episode and budget keys, the
+    system's model keys, slice i's own."""
+    episode = {k: stage1_env[k] for k in ("episode_steps", "tau", "z_range")}
+    plain = [OmegaConf.to_container(c, resolve=True) for c in (slice_env.user, slice_env.slices[i])]
+    return OmegaConf.create({**plain[0], **plain[1], **episode, "_target_": USER_ENV, "num_envs": 1})
+
+
+def save_user_agents(run: RunDir, agents: list, env_cfgs: list, agent_cfg: DictConfig) -> None:
+    checkpoint.save(run.checkpoints / "user_agents.pt", {
+        "agent_cfg": OmegaConf.to_container(agent_cfg, resolve=True),
+        "env_cfgs": [OmegaConf.to_container(c, resolve=True) for c in env_cfgs],
+        "agents": [_weights(a) for a in agents]})
+
+
+def load_user_agents(run: RunDir, slice_env_cfg: DictConfig, seed: int, device: str):
+    """The user-level agents of ``run`` (a stage II-IV run), each built on a
+    standalone env of its slice; returns (agents, agent_cfg, env_cfgs)."""
+    art = checkpoint.load(run.checkpoints / "user_agents.pt")
+    agent_cfg = OmegaConf.create(art["agent_cfg"])
+    agents = []
+    for i, (env_cfg, weights) in enumerate(zip(art["env_cfgs"], art["agents"])):
+        env = make_env(OmegaConf.create(env_cfg), 1)
+        agent = make_agent(agent_cfg, env, seed + i, device)
+        agent.load_state_dict(weights, weights_only=True)
+        agent.random_warmup = False
+        agents.append(agent)
+    if len(agents) != len(slice_env_cfg.slices):
+        raise UserError(f"init_from: {run.path} has {len(agents)} user agents for "
+                        f"{len(slice_env_cfg.slices)} slices")
+    return agents, agent_cfg, [OmegaConf.create(c) for c in art["env_cfgs"]]
+
+
+def save_slice_agents(run: RunDir, agents: dict, agent_cfgs: dict) -> None:
+    checkpoint.save(run.checkpoints / "slice_agents.pt", {
+        "agent_cfgs": {k: OmegaConf.to_container(c, resolve=True) for k, c in agent_cfgs.items()},
+        "agents": {k: _weights(a) for k, a in agents.items()}})
+
+
+def load_slice_agents(run: RunDir, env, seed: int, device: str) -> tuple[dict, dict]:
+    art = checkpoint.load(run.checkpoints / "slice_agents.pt")
+    agents, cfgs = {}, {}
+    for name, weights in art["agents"].items():
+        cfgs[name] = OmegaConf.create(art["agent_cfgs"][name])
+        agents[name] = make_agent(cfgs[name], env, seed, device)
+        agents[name].load_state_dict(weights, weights_only=True)
+        agents[name].random_warmup = False
+    return agents, cfgs
+
+
+def greedy(agent):
+    """A frozen agent as a policy callable obs -> env action."""
+    return lambda obs: agent.act(np.asarray(obs, dtype=np.float32), explore=False)
+
+
+def ddpg_variant(agent_cfg: DictConfig) -> DictConfig:
+    """The same agent as DDPG (conf/agent/ddpg.yaml's differences from TD3)."""
+    from importlib.resources import files
+
+    delta = OmegaConf.load(str(files("slicectl.conf") / "agent" / "ddpg.yaml"))
+    delta.pop("defaults", None)
+    return OmegaConf.merge(agent_cfg, delta)
+
+
+def continued(agent_cfg: DictConfig, env, source, seed: int, device: str):
+    """A fresh agent (new optimiser and replay) holding ``source``'s networks."""
+    agent = make_agent(agent_cfg, env, seed, device)
+    agent.load_state_dict(_weights(source), weights_only=True)
+    warm_start(agent)
+    return agent
+
+
+def warm_start(agent) -> None:
+    """A trained agent acts with its own policy at once and starts learning
+    as soon as the replay holds one batch."""
+    agent.random_warmup = False
+    agent.learning_starts = min(agent.learning_starts, agent.batch_size)
+
+
+def _weights(agent) -> dict:
+    s = agent.state_dict()
+    return {k: s[k] for k in ("actor", "actor_target", "critic", "critic_target")}
+
+
+def setup_eval(env, cfg: DictConfig, run_dir: RunDir) -> None:
+    """`eval --baseline` on the slice level: the user-level agents of
+    init_from (a stage 2-4 run, or latest) drive the slices; without
+    init_from, every slice's users get an equal split."""
+    users = user_agents_run(cfg)
+    if users is not None:
+        agents = load_user_agents(users, cfg.env, int(cfg.seed), str(cfg.device))[0]
+        env.set_user_policies([greedy(a) for a in agents])
+        run_dir.update(init_from=str(users.path))

@@ -1,0 +1,14 @@
+"""zhang2021: TD3 for joint inference-task assignment and DNN model
+placement in end-edge-cloud IIoT. See README.md beside this file."""
+from slicectl import registry
+
+HERE = "slicectl.papers.zhang2021"
+IIOT = f"{HERE}.env.IIoTBatchEnv"
+
+registry.paper("zhang2021", "Task assignment and DNN placement for IIoT inference "
+               "(TD3, DNN caching pools)", authors="Zhang et al.", venue="2021")
+registry.add_env("iiot", IIOT, f"{HERE}.schema:IIoTEnvCfg",
+                 gym={"slicectl/IIoT-v0": f"{HERE}.env:IIoTEnv"})
+registry.add_baseline("greedy", f"{HERE}.greedy:GreedyPolicy", env=IIOT,
+                      help="deadline-aware greedy task assignment and sizing")
+registry.add_baseline("oracle", f"{HERE}.greedy:no_oracle", env=IIOT)
