@@ -65,7 +65,7 @@ def test_eval_baselines_and_a_trained_run(cli):
     assert len(evals) == 4
     means = {d: pd.read_csv(d / "metrics.csv")["utility"].mean() for d in evals}
     assert len(pd.read_csv(evals[0] / "metrics.csv")) == 3  # one row per eval seed
-    oracle = [d for d in evals if "oracles.oracle" in (d / ".hydra" / "config.yaml").read_text()]
+    oracle = [d for d in evals if "name: oracle" in (d / ".hydra" / "config.yaml").read_text()]
     assert means[oracle[0]] == max(means.values())
     assert cli("train", *FAST).returncode == 0
     (train,) = run_dirs(cli.cwd)

@@ -16,8 +16,23 @@ GROUPS = ("env", "agent", "baseline", "job", "scale", "experiment", "stage")
 
 
 def group_options(group: str) -> list[str]:
-    folder = files("slicectl.conf") / group
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    """The options of a config group, in slicectl's conf/ and every paper's own."""
+    from slicectl import registry
+
+    found = set()
+    for package in ["slicectl.conf", *(p.removeprefix("pkg://") for p in registry.search_path())]:
+        folder = files(package) / group
+        if folder.is_dir():
+            found |= {p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")}
+    return sorted(found)
+
+
+def search_path_override() -> list[str]:
+    """``hydra.searchpath=[...]`` for papers that bring their own config dir."""
+    from slicectl import registry
+
+    paths = registry.search_path()
+    return [f"hydra.searchpath=[{','.join(paths)}]"] if paths else []
 
 
 def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) -> list[str]:
@@ -28,7 +43,7 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
         overrides = _resume_overrides(resume[0].split("=", 1)[1], overrides)
     elif not (job == "train" and any(o.split("=", 1)[0] == "stage" for o in overrides)):
         overrides = [f"job={job}", *overrides]  # a stage names its own job
-    overrides = _implied_agent(overrides)
+    overrides = [*search_path_override(), *_implied_agent(overrides)]
     if check:
         for combo in _combinations(overrides, multirun):
             _check(combo)
@@ -109,7 +124,7 @@ def _check(overrides: list[str]) -> None:
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
-    plain = [o for o in overrides if not o.startswith(("hydra.", "+hydra."))]
+    plain = [o for o in overrides if not o.startswith(("hydra.", "+hydra.")) or o.startswith("hydra.searchpath=")]
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module("slicectl.conf", version_base="1.3"):

@@ -6,7 +6,6 @@ The root schema is the core's keys plus the sections papers declare
 schema registered for their ``_target_``."""
 from __future__ import annotations
 
-import difflib
 from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, field_vali
 
 from slicectl import registry
 from slicectl.config.schemas import BaselineCfg, Strict
-from slicectl.errors import UserError
+from slicectl.errors import UserError, did_you_mean
 
 
 class TrainCfg(Strict):
@@ -83,8 +82,8 @@ class CoreCfg(Strict):
 
 @lru_cache(maxsize=1)
 def root_schema() -> type[BaseModel]:
-    """The core's keys and every section a paper declares."""
-    sections = {key: (registry.resolve(ref), ...) for key, ref in registry.load().sections.items()}
+    """The core's keys and every section a paper declares (present when its job brings it)."""
+    sections = {key: (Optional[registry.resolve(ref)], None) for key, ref in registry.load().sections.items()}
     return create_model("RootCfg", __base__=CoreCfg, **sections)
 
 
@@ -141,11 +140,6 @@ def _check(model: type[BaseModel], data: dict, prefix: tuple):
         elif "input" in err and not isinstance(err["input"], (dict, list)):
             msg += f" (got {err['input']!r})"
         raise UserError(f"{loc}: {msg}" if loc else msg) from None
-
-
-def did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _fields_at(model: type[BaseModel], loc) -> list[str]:

@@ -15,6 +15,7 @@ from slicectl.runner.summary import metrics_table
 from slicectl.runner import checkpoint
 from slicectl.errors import UserError
 from slicectl.runner.loop import metric_columns
+from slicectl.runner.finder import completed, find_run
 from slicectl.runner.rundir import MetricsWriter, RunDir
 
 
@@ -24,8 +25,7 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     if (baseline is None) == (cfg.run_dir is None):
         raise UserError("eval needs exactly one of --baseline NAME or run_dir=<training run>")
     if cfg.run_dir is not None:
-        src = RunDir(Path(str(cfg.run_dir)))
-        src.manifest()  # a one-line error if this is not a run directory
+        src = trained_run(cfg)
         train_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
         env = make_env(train_cfg.env, len(seeds))
         policy = make_agent(train_cfg.agent, env, int(cfg.seed), str(cfg.device))
@@ -50,3 +50,18 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                                 {name: res}))
     console.print(f"run directory: {run_dir.path}")
     return {k: float(v.mean()) for k, v in res.items()}
+
+
+def trained_run(cfg: DictConfig) -> RunDir:
+    """``run_dir=<dir>|latest``: a run with a saved config and the checkpoint
+    asked for (``latest``: the newest completed one)."""
+    ckpt = f"{cfg.checkpoint}.pt"
+
+    def accept(run: RunDir) -> str | None:
+        if not (run.path / ".hydra" / "config.yaml").is_file():
+            return "it has no .hydra/config.yaml"
+        if not (run.checkpoints / ckpt).is_file():
+            return f"it has no checkpoints/{ckpt}"
+        return completed(run) if str(cfg.run_dir) == "latest" else None
+
+    return find_run(cfg.run_dir, "run_dir", f"training run with checkpoints/{ckpt}", accept)

@@ -28,9 +28,7 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     agent = make_agent(cfg.agent, env, int(cfg.seed), str(cfg.device))
     budget = Budget(total_steps=int(cfg.train.total_steps), eval_every=int(cfg.train.eval_every),
                     eval_steps=int(cfg.eval.steps), eval_seeds=seeds)
-    if resume is not None:
-        run_dir.rewind(resume)
-    else:
+    if resume is None:
         run_dir.update(init_from=None)
 
     with Progress(TextColumn("[bold]train[/] {task.fields[agent]}"), BarColumn(),

@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from slicectl import registry
 from slicectl.agents.independent import IndependentAgents
-from slicectl.errors import Unavailable, UserError
+from slicectl.errors import Unavailable, UserError, did_you_mean
 
 def check_targets(cfg: DictConfig, where: str = "") -> None:
     """Refuse any ``_target_`` the registry does not list (``os.system``...)."""
@@ -22,8 +22,8 @@ def _walk_targets(node, where: str, trusted: set[str]) -> None:
     if isinstance(node, dict):
         t = node.get("_target_")
         if t is not None and t not in trusted:
-            raise UserError(f"{where + '.' if where else ''}_target_: {t!r} is not an env, agent "
-                            f"or baseline slicectl knows; refused")
+            raise UserError(f"{where + '.' if where else ''}_target_: {t!r} is not a target slicectl "
+                            f"lists (its envs and agents){did_you_mean(str(t), trusted)}; refused")
         for k, v in node.items():
             _walk_targets(v, f"{where}.{k}" if where else str(k), trusted)
     elif isinstance(node, list):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from slicectl.runner import checkpoint
 from slicectl.runner.loop import Budget, train
-from slicectl.runner.rundir import RunDir, truncate_rows
+from slicectl.runner.lifecycle import is_completed, running
+from slicectl.runner.rundir import RunDir
 
 
 def run_phase(run: RunDir, name: str, env, agent, eval_env, budget: Budget, seed: int,
@@ -16,17 +17,11 @@ def run_phase(run: RunDir, name: str, env, agent, eval_env, budget: Budget, seed
     last) weights and return the phase's final evaluation (per-seed means,
     as lists) and where its best evaluation came."""
     sub = RunDir(run.path / name)
-    done = sub.manifest_path.is_file() and sub.manifest().get("status") == "completed"
-    if not done:
-        resume = None
-        if (sub.checkpoints / "last.pt").is_file():
-            resume = checkpoint.load(sub.checkpoints / "last.pt")
-            truncate_rows(sub.metrics_path, int(resume["rows"]))
-            sub.update(status="running")
-        else:
-            sub.start(name, seed, str(getattr(agent, "device", "cpu")), **manifest)
-        final = train(env, agent, eval_env, budget, sub, seed, resume=resume)
-        sub.finish("completed", final={k: [float(x) for x in v] for k, v in final.items()})
+    if not is_completed(sub):
+        with running(sub, name, seed, str(getattr(agent, "device", "cpu")),
+                     resume=sub.manifest_path.is_file(), **manifest) as state:
+            final = train(env, agent, eval_env, budget, sub, seed, resume=state)
+            sub.update(final={k: [float(x) for x in v] for k, v in final.items()})
     state = checkpoint.load(sub.checkpoints / f"{keep}.pt")["agent"]
     agent.load_state_dict(state, weights_only=keep == "best")
     return sub.manifest().get("final", {})

@@ -75,21 +75,6 @@ class RunDir:
         os.replace(tmp, self.manifest_path)
 
 
-def completed_runs(outputs: Path, where) -> list[RunDir]:
-    """Completed runs under ``outputs`` whose manifest satisfies ``where``,
-    newest first (unreadable manifests are skipped)."""
-    found = []
-    for path in Path(outputs).glob("**/manifest.json"):
-        run = RunDir(path.parent.resolve())
-        try:
-            m = run.manifest()
-        except UserError:
-            continue
-        if m.get("status") == "completed" and where(m):
-            found.append((str(m.get("end_time")), run))
-    return [run for _, run in sorted(found, key=lambda t: t[0], reverse=True)]
-
-
 class MetricsWriter:
     """Append-only CSV with a fixed header; every row is flushed and fsynced
     so a kill loses nothing already logged."""

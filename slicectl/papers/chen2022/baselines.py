@@ -84,7 +84,7 @@ class TableALower:
 
 
 class LowerOracle:
-    def __init__(self, env):
+    def __init__(self, env, seed: int = 0):
         self.env = env
 
     def act(self, obs, explore: bool = False) -> np.ndarray:

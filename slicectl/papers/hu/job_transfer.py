@@ -29,43 +29,34 @@ from slicectl.papers.hu.transfer import apply_transfer
 from slicectl.runner import checkpoint
 from slicectl.errors import UserError
 from slicectl.runner.loop import Budget, train
-from slicectl.runner.rundir import RunDir, completed_runs
+from slicectl.runner.finder import completed, find_run
+from slicectl.runner.rundir import RunDir
 
 TARGET = "slicectl.papers.hu.env.MulticellBatchEnv"
 
 
 def source_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir:
-    """The finished multicell training run whose agents are the sources."""
-    def is_multicell(run: RunDir) -> bool:  # and trained with the same observation layout
+    """The finished multicell training run whose agents are the sources
+    (init_from=<run>|<sweep: its run with this seed>|latest)."""
+    def accept(run: RunDir) -> str | None:
+        if run.manifest().get("job") != "train":
+            return f"it is a {run.manifest().get('job')} run"
         saved = run.path / ".hydra" / "config.yaml"
         env = OmegaConf.load(saved).env if saved.is_file() else {}
-        return env.get("_target_") == TARGET and env.get("coordinated") == cfg.env.coordinated
+        if env.get("_target_") != TARGET:
+            return "it was not trained on env=multicell"
+        if env.get("coordinated") != cfg.env.coordinated:  # the other half of the observation layout
+            return f"it has env.coordinated={env.get('coordinated')}, this run {cfg.env.coordinated}"
+        return completed(run)
 
     if cfg.init_from is None:
         raise UserError("transfer env=multicell starts from a trained run: set init_from=<run dir> "
                         "(of `slicectl train env=multicell`) or init_from=latest")
-    if str(cfg.init_from) == "latest":
-        runs = [r for r in completed_runs(outputs, lambda m: m.get("job") == "train") if is_multicell(r)]
-        if not runs:
-            raise UserError(f"init_from=latest: no completed `train env=multicell` run with "
-                            f"env.coordinated={cfg.env.coordinated} under {outputs}/")
-        return runs[0]
-    run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
-    if not run.path.is_dir():
-        raise UserError(f"init_from: run directory not found: {cfg.init_from}")
-    if not run.manifest_path.is_file():  # a sweep: its run with this seed
-        same = [r for r in completed_runs(run.path, lambda m: m.get("job") == "train"
-                                          and m.get("seed") == int(cfg.seed)) if is_multicell(r)]
-        if not same:
-            raise UserError(f"init_from: no completed `train env=multicell` run with seed={cfg.seed} "
-                            f"under {run.path}")
-        return same[0]
-    if run.manifest().get("status") != "completed" or not is_multicell(run):
-        raise UserError(f"init_from: {run.path} is not a completed `train env=multicell` run")
-    return run
+    return find_run(cfg.init_from, "init_from", "completed `train env=multicell` run", accept, outputs,
+                    seed=int(cfg.seed))
 
 
-def run(cfg: DictConfig, run_dir: RunDir) -> dict:
+def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     # a resumed run keeps the source run it started from, though `latest` may now be another
     recorded = run_dir.manifest().get("init_from") if cfg.resume is not None else None
     src = RunDir(Path(recorded)) if recorded else source_run(cfg)
@@ -82,7 +73,6 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     src_state = checkpoint.load(src.checkpoints / "last.pt")["agent"]  # last.pt: it holds the replay
 
     agent = make_agent(cfg.agent, env, seed, device)
-    resume = _resume_state(cfg, run_dir)
     if resume is None:
         sources, record = _similarity_sources(cfg, run_dir, env.n_agents)
     else:  # the sources this run picked, not a new VAE's
@@ -128,14 +118,3 @@ def _similarity_sources(cfg: DictConfig, run_dir: RunDir, n_cells: int) -> tuple
     record = {"sources": [int(s) + 1 for s in sources], "formula": formula, "source_rule": str(cfg.source),
               "distance": [float(dist[s, k]) for k, s in enumerate(sources)]}
     return sources, record
-
-
-def _resume_state(cfg: DictConfig, run_dir: RunDir) -> dict | None:
-    """The checkpoint to continue from (`slicectl train resume=<this run>`),
-    or None for a fresh start (also when it stopped before its first one)."""
-    last = run_dir.checkpoints / "last.pt"
-    if cfg.resume is None or not last.is_file() or not (run_dir.path / "transfer.json").is_file():
-        return None
-    state = checkpoint.load(last)
-    run_dir.rewind(state)
-    return state

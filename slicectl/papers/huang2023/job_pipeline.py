@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from slicectl import registry
 from slicectl.console import console
 from slicectl.config.schema import validate
-from slicectl.runner import checkpoint
+from slicectl.runner.lifecycle import is_completed, running
 from slicectl.runner.rundir import RunDir
 
 DROP = ("stage", "init_from", "resume", "job")
@@ -29,30 +29,19 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                                                *([f"init_from={prev}"] if prev else [])])
         validate(OmegaConf.to_container(sub_cfg, resolve=True))
         sub = RunDir(run_dir.path / f"stage{n}")
-        kwargs = {}
-        if sub.manifest_path.is_file():
-            status = sub.manifest().get("status")
-            if status == "completed":
-                console.print(f"stage {n}: completed earlier, kept ({sub.path})")
-                prev = sub.path
-                continue
-            if sub_cfg.job.name == "train" and (sub.checkpoints / "last.pt").is_file():
-                kwargs["resume"] = checkpoint.load(sub.checkpoints / "last.pt")
-            sub.update(status="running")
-        else:
-            sub.start(str(sub_cfg.job.name), int(sub_cfg.seed), str(sub_cfg.device), stage=n)
-            (sub.path / ".hydra").mkdir(exist_ok=True)
-            OmegaConf.save(sub_cfg, sub.path / ".hydra" / "config.yaml", resolve=True)
-        console.rule(f"stage {n}: {sub_cfg.job.name}")
-        try:
-            job = registry.job(str(sub_cfg.job.name), str(sub_cfg.env._target_))
-            results[f"stage{n}"] = registry.resolve(job.run)(sub_cfg, sub, **kwargs)
-        except KeyboardInterrupt:
-            sub.finish("interrupted")
-            raise
-        except BaseException as exc:
-            sub.finish("failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        sub.finish("completed")
+        if is_completed(sub):
+            console.print(f"stage {n}: completed earlier, kept ({sub.path})")
+            prev = sub.path
+            continue
+        job = registry.job(str(sub_cfg.job.name), str(sub_cfg.env._target_))
+        resume = sub.manifest_path.is_file()
+        with running(sub, str(sub_cfg.job.name), int(sub_cfg.seed), str(sub_cfg.device), resume=resume,
+                     load=job.resumable, stage=n) as state:
+            if not resume:
+                (sub.path / ".hydra").mkdir(exist_ok=True)
+                OmegaConf.save(sub_cfg, sub.path / ".hydra" / "config.yaml", resolve=True)
+            console.rule(f"stage {n}: {sub_cfg.job.name}")
+            results[f"stage{n}"] = registry.resolve(job.run)(sub_cfg, sub, **(
+                {"resume": state} if job.resumable else {}))
         prev = sub.path
     return results

@@ -19,77 +19,56 @@ from omegaconf import DictConfig, OmegaConf
 from slicectl.runner.build import make_agent, make_env
 from slicectl.runner import checkpoint
 from slicectl.errors import UserError
-from slicectl.runner.rundir import RunDir, completed_runs
+from slicectl.runner.finder import completed, find_run
+from slicectl.runner.rundir import RunDir
 
 USER_ENV = "slicectl.papers.huang2023.user_env.HuangUserBatchEnv"
 
 
 def resolve_init(cfg: DictConfig, stage: int, outputs: Path = Path("outputs")) -> RunDir:
-    """The completed run of stage ``stage - 1`` this stage starts from."""
+    """The completed run of stage ``stage - 1`` this stage starts from, whose
+    networks mean the same thing here (see incompatible)."""
     want = stage - 1
+
+    def accept(run: RunDir) -> str | None:
+        got = run.manifest().get("stage")
+        if got != want:
+            return f"it is a stage-{got} run; stage {stage} needs a stage-{want} run"
+        return incompatible(cfg, run, stage) or completed(run)
+
     if cfg.init_from is None:
         raise UserError(f"stage {stage} starts from a stage-{want} run: set init_from=<run dir> "
                         "or init_from=latest")
-    if str(cfg.init_from) != "latest":
-        run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
-        if not run.path.is_dir():
-            raise UserError(f"init_from: run directory not found: {cfg.init_from}")
-        m = run.manifest()
-        if m.get("stage") != want:
-            raise UserError(f"init_from: {run.path} is a stage-{m.get('stage')} run; stage {stage} "
-                            f"needs a stage-{want} run")
-        if m.get("status") != "completed":
-            raise UserError(f"init_from: {run.path} is {m.get('status')}, not completed")
-        check_compatible(cfg, run, stage)
-        return run
-    refused = []
-    for run in completed_runs(outputs, lambda m: m.get("stage") == want):
-        try:
-            check_compatible(cfg, run, stage)
-            return run
-        except UserError as exc:
-            refused.append(str(exc))
-    why = f" (newest refused: {refused[0]})" if refused else ""
-    raise UserError(f"init_from=latest: no completed stage-{want} run with a compatible env "
-                    f"config under {outputs}/{why}")
+    return find_run(cfg.init_from, "init_from", f"completed stage-{want} run", accept, outputs)
 
 
 def user_agents_run(cfg: DictConfig, outputs: Path = Path("outputs")) -> RunDir | None:
     """For `eval` on the slice level: the run whose user-level agents drive
     the slices (``init_from``: a stage 2-4 run, or latest); None: equal split."""
+    def accept(run: RunDir) -> str | None:
+        if not (run.checkpoints / "user_agents.pt").is_file():
+            return "it has no user-level agents (a stage 2-4 run has)"
+        return completed(run)
+
     if cfg.init_from is None:
         return None
-    if str(cfg.init_from) != "latest":
-        run = RunDir(Path(str(cfg.init_from)).expanduser().resolve())
-        if not (run.checkpoints / "user_agents.pt").is_file():
-            raise UserError(f"init_from: {run.path} has no user-level agents (a stage 2-4 run has)")
-        return run
-    found = sorted(((str(RunDir(p.parents[1]).manifest().get("end_time")), p.parents[1])
-                    for p in outputs.glob("**/checkpoints/user_agents.pt")), reverse=True)
-    if not found:
-        raise UserError(f"init_from=latest: no run with user-level agents under {outputs}/")
-    return RunDir(found[0][1].resolve())
+    return find_run(cfg.init_from, "init_from", "completed stage 2-4 run with user-level agents",
+                    accept, outputs)
 
 
-def check_compatible(cfg: DictConfig, run: RunDir, stage: int) -> None:
-    """Refuse a source whose networks would not mean the same thing here."""
-    src_cfg = OmegaConf.load(run.path / ".hydra" / "config.yaml")
+def incompatible(cfg: DictConfig, run: RunDir, stage: int) -> str | None:
+    """Why a source's networks would not mean the same thing here (None: they would)."""
+    src = OmegaConf.load(run.path / ".hydra" / "config.yaml").env
     user_here = cfg.env.user
-    if stage == 2:
-        src = src_cfg.env
-        for key in ("action_mode", "resource"):
-            if src[key] != user_here[key]:
-                raise UserError(f"init_from: {run.path} was trained with env.{key}={src[key]}, "
-                                f"this stage has env.user.{key}={user_here[key]}")
-        return
-    src = src_cfg.env
     for key in ("action_mode", "resource"):
-        if src.user[key] != user_here[key]:
-            raise UserError(f"init_from: {run.path} has env.user.{key}={src.user[key]}, "
-                            f"this stage has {user_here[key]}")
-    if len(src.slices) != len(cfg.env.slices) or [slice_users(src, i) for i in range(len(src.slices))] \
+        theirs = src[key] if stage == 2 else src.user[key]
+        if theirs != user_here[key]:
+            where = "env" if stage == 2 else "env.user"
+            return f"it was trained with {where}.{key}={theirs}, this stage has env.user.{key}={user_here[key]}"
+    if stage > 2 and [slice_users(src, i) for i in range(len(src.slices))] \
             != [slice_users(cfg.env, i) for i in range(len(cfg.env.slices))]:
-        raise UserError(f"init_from: {run.path} has other slices (users per slice) than this stage")
+        return "it has other slices (users per slice) than this stage"
+    return None
 
 
 def slice_users(env_cfg: DictConfig, i: int) -> int:

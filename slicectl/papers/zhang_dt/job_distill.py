@@ -20,7 +20,8 @@ from rich.table import Table
 
 from slicectl.console import console
 from slicectl.runner.build import eval_seeds, make_agent, make_env
-from slicectl.config.finder import agent_checkpoints, resolve_run
+from slicectl.papers.zhang_dt.runs import agent_checkpoints
+from slicectl.runner.finder import job_run
 from slicectl.papers.zhang_dt.distill import Student, agreement, fit, n_params, seconds_per_decision
 from slicectl.runner import checkpoint
 from slicectl.errors import UserError
@@ -31,7 +32,7 @@ COLUMNS = ["env_steps", "episode", "split", "policy", "teacher", "width", "rewar
            "params", "seconds_per_decision", "agreement", "reward_share"]
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
-    src = resolve_run(cfg.teacher, "teacher", ("twin-train", "train"))
+    src = job_run(cfg.teacher, "teacher", ("twin-train", "train"))
     run_dir.update(init_from=str(src.path))
     src_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
     seeds, seed, device = eval_seeds(cfg), int(cfg.seed), str(cfg.device)

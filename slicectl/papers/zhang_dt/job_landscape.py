@@ -26,7 +26,8 @@ from rich.table import Table
 from slicectl.baselines.simple import RandomPolicy
 from slicectl.console import console
 from slicectl.runner.build import make_agent, make_env
-from slicectl.config.finder import agent_checkpoints, resolve_run
+from slicectl.papers.zhang_dt.runs import agent_checkpoints
+from slicectl.runner.finder import job_run
 from slicectl.papers.zhang_dt import landscape, offline, twin_data
 from slicectl.runner import checkpoint
 from slicectl.errors import UserError
@@ -36,7 +37,7 @@ COLUMNS = ["env_steps", "episode", "split", "policy", "loss0", "curvature", "cur
 
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
-    src = resolve_run(cfg.run_dir, "run_dir", ("twin-train", "offline", "train"))
+    src = job_run(cfg.run_dir, "run_dir", ("twin-train", "offline", "train"))
     run_dir.update(init_from=str(src.path))
     src_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
     env = make_env(src_cfg.env, 1)
