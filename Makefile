@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench clean
+.PHONY: install run test test-fast bench golden clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# every job's and baseline's smoke CSVs against tests/golden/smoke.json (about 4 min)
+golden: install
+	OMP_NUM_THREADS=1 $(BIN)/python tests/golden/record.py /tmp/slicectl-golden.json --diff tests/golden/smoke.json
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache

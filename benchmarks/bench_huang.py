@@ -7,17 +7,20 @@ import numpy as np
 from benchmarks.timing import calls_per_second
 from slicectl.papers.huang2023.user_env import HuangUserBatchEnv
 from slicectl.papers.huang2023.system import HuangSliceLevelBatchEnv
+from slicectl.config.defaults import env_defaults
 
 
 def user_steps_per_second(num_envs: int, calls: int = 2000) -> float:
-    env = HuangUserBatchEnv(num_envs=num_envs, episode_steps=10**9, action_mode="shares")
+    env = HuangUserBatchEnv(**env_defaults("huang_user", num_envs=num_envs, episode_steps=10**9,
+                                           action_mode="shares"))
     env.reset(list(range(num_envs)))
     actions = np.random.default_rng(0).random((num_envs, env.p.n_users))
     return calls_per_second(lambda: env.step(actions), calls) * num_envs
 
 
 def slice_decisions_per_second(num_envs: int, calls: int = 300) -> float:
-    env = HuangSliceLevelBatchEnv(num_envs=num_envs, episode_steps=4 * 10**8, tau=4)
+    env = HuangSliceLevelBatchEnv(**env_defaults("huang_slice", num_envs=num_envs, episode_steps=4 * 10**8,
+                                                tau=4))
     env.reset(list(range(num_envs)))
     z = np.full((num_envs, 3), 30.0)
     return calls_per_second(lambda: env.step(z), calls) * num_envs

@@ -10,6 +10,7 @@ import numpy as np
 
 from benchmarks.timing import calls_per_second
 from slicectl.agents.td3 import TD3Agent
+from slicectl.config.defaults import env_defaults
 from slicectl.papers.hu.env import MulticellBatchEnv
 
 K, OBS, ACT, BATCH = 12, 16, 4, 32
@@ -45,7 +46,7 @@ def loop_updates_per_second(updates: int) -> float:
 
 def env_steps_per_second(num_envs: int, seconds: float = 3.0) -> float:
     """Network steps per second (each: 12 cells' load fixed point and metrics)."""
-    env = MulticellBatchEnv(num_envs=num_envs, episode_steps=10**9)
+    env = MulticellBatchEnv(**env_defaults("multicell", num_envs=num_envs, episode_steps=10**9))
     obs = env.reset(list(range(num_envs)))
     rng = np.random.default_rng(0)
     n, t0 = 0, time.perf_counter()

@@ -14,14 +14,30 @@ import typer
 from slicectl import registry
 from slicectl.errors import UserError
 
+HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  context_settings=HELP,
                   help="Deep-RL experiment runner for 5G RAN slicing. Jobs take Hydra "
                        "overrides: `slicectl train agent=ddqn seed=3`, sweeps with -m.")
 
-EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
+EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True, **HELP}
 FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
                     "-cn", "--config-dir", "-cd", "--experimental-rerun", "--info"}
 FLAGS = {"-m", "--multirun", "--resolve", "--hydra-help", "--shell-completion", "-sc"}
+
+
+def _version(value: bool) -> None:
+    if value:
+        import slicectl
+
+        typer.echo(f"slicectl {slicectl.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Deep-RL experiment runner for 5G RAN slicing."""
 
 
 def _groups_help() -> str:
@@ -108,7 +124,12 @@ for _name in registry.load().commands:
 def eval_(ctx: typer.Context,
           baseline: Optional[str] = typer.Option(None, "--baseline",
                                                  help=" | ".join(registry.baseline_names()))):
-    args = list(ctx.args) + ([f"baseline={baseline}"] if baseline else [])
+    args = list(ctx.args)
+    if baseline:
+        home = registry.baseline_env(baseline)  # a baseline brings its own env unless one is named
+        if home and not {_key(a) for a in args} & {"env", "experiment"}:
+            args.insert(0, f"env={home}")
+        args.append(f"baseline={baseline}")
     run_command("eval", args)
 
 

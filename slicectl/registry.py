@@ -244,6 +244,16 @@ def baseline(name: str, env_target: str | None) -> Baseline | None:
     return reg.baselines.get((name, env_target)) or reg.baselines.get((name, None))
 
 
+def baseline_env(name: str) -> str | None:
+    """The env a baseline runs on when none is named: None for one with a
+    generic version (random), else the env of its first declared version
+    (admm: huang_slice; greedy: iiot; oracle: the core's RAN)."""
+    versions = [b for (n, _), b in load().baselines.items() if n == name]
+    if not versions or any(b.env is None for b in versions):
+        return None
+    return env_name(versions[0].env)
+
+
 def baseline_names() -> list[str]:
     return sorted({name for name, _ in load().baselines})
 

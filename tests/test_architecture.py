@@ -45,3 +45,25 @@ def test_packaged_package_list_is_complete():
     on_disk = {str(p.parent.relative_to(ROOT)).replace("/", ".")
                for p in (ROOT / "slicectl").rglob("__init__.py")}
     assert on_disk <= listed, sorted(on_disk - listed)
+
+
+def test_env_parameters_are_declared_once_in_yaml():
+    """An env's defaults live in conf/env/*.yaml only: its constructor and its
+    parameter dataclass declare none of their own (they drifted before)."""
+    import dataclasses
+    import inspect
+
+    from slicectl.papers.chen2022.market import MarketParams
+    from slicectl.papers.hu.network import MulticellParams
+    from slicectl.papers.huang2023.slice_model import HuangSliceParams
+    from slicectl.papers.zhang2021.system import IIoTParams
+    from slicectl.sim.radio import LinkParams
+    from slicectl.sim.ran_core import RanParams
+
+    for target in registry.load().envs:
+        for name, p in inspect.signature(registry.resolve(target).__init__).parameters.items():
+            assert p.default is inspect.Parameter.empty, f"{target}: {name} has a default"
+    for params in (LinkParams, RanParams, HuangSliceParams, MarketParams, MulticellParams, IIoTParams):
+        for f in dataclasses.fields(params):
+            assert f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING, \
+                f"{params.__name__}.{f.name} has a default"

@@ -54,7 +54,7 @@ class DQNAgent:
         self.steps = 0  # environment transitions seen
         self.updates = 0
         # an extra loss term f(agent, batch) added to every value-network
-        # step: offline RL's penalties (slicectl/methods/offline.py)
+        # step: offline RL's penalties (slicectl/papers/zhang_dt/offline.py)
         self.regulariser = None
 
     @staticmethod

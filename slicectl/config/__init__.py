@@ -14,3 +14,15 @@ def _suffix(name) -> str:
 OmegaConf.register_new_resolver("slicectl_suffix", _suffix, replace=True)
 # ${slicectl_div:a,b}: whole-number division, e.g. slice decisions per episode
 OmegaConf.register_new_resolver("slicectl_div", lambda a, b: int(a) // int(b), replace=True)
+
+
+def _action_mode(agent_target: str) -> str:
+    """``${slicectl_action_mode:${agent._target_}}``: an env with a discrete and
+    a continuous action mode acts in the agent's kind unless set otherwise."""
+    from slicectl import registry
+
+    ref = registry.load().agents.get(str(agent_target))
+    return "continuous" if ref is not None and not registry.resolve(ref).discrete else "discrete"
+
+
+OmegaConf.register_new_resolver("slicectl_action_mode", _action_mode, replace=True)

@@ -6,7 +6,6 @@ import logging
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from slicectl.runner.build import baseline_cfg, eval_seeds, make_agent, make_baseline, make_env
 from slicectl.runner.final_eval import evaluate_policies
@@ -31,22 +30,9 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     if resume is None:
         run_dir.update(init_from=None)
 
-    with Progress(TextColumn("[bold]train[/] {task.fields[agent]}"), BarColumn(),
-                  TextColumn("{task.completed:>7.0f}/{task.total:.0f} steps"),
-                  TextColumn("eval U {task.fields[u]}"), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, disable=not console.is_terminal) as bar:
-        task = bar.add_task("train", total=budget.total_steps, agent=_agent_name(), u="-")
-        start = resume["counters"]["env_steps"] if resume else 0
-        bar.update(task, completed=start)
-
-        shown = "utility" if "utility" in env.metric_names else getattr(env, "objective", "reward")
-
-        def on_step(steps: int, last_eval: dict) -> None:
-            bar.update(task, completed=steps,
-                       u=f"{last_eval[shown]:.3f}" if last_eval else "-")
-
-        last = train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume,
-                     on_step=on_step)
+    shown = "utility" if "utility" in env.metric_names else getattr(env, "objective", "reward")
+    last = train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume,
+                 label=f"train {_agent_name()}")
 
     # the loop's last evaluation is of the final agent on these seeds, unless
     # a resumed run had nothing left to do

@@ -7,12 +7,14 @@ import pandas as pd
 
 def evaluate(policy, env, seeds, steps: int, record: list | None = None) -> dict[str, np.ndarray]:
     """Run ``policy`` greedily for ``steps`` windows in a batch env whose rows
-    are the evaluation ``seeds``; return each metric's per-seed mean (and the
-    shaped reward, with the threshold restarted so runs compare). With
+    are the evaluation ``seeds``; return each metric's per-seed mean and the
+    reward. An env with a clock that runs across episodes (the RAN's rising
+    reward threshold) restarts it first, so evaluations compare. With
     ``record``, append each step's per-agent samples (the env's
     ``sample_names``, arrays (seeds, agents)) to it."""
     assert env.num_envs == len(seeds), "the evaluation env needs one row per seed"
-    env.t = 0
+    if hasattr(env, "restart_clock"):
+        env.restart_clock()
     obs = env.reset(list(seeds))
     sums: dict[str, np.ndarray] = {}
     for _ in range(steps):

@@ -13,12 +13,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
 from slicectl.runner import checkpoint
 from slicectl.runner.evaluate import evaluate
+from slicectl.runner.progress import TrainingProgress
 from slicectl.runner.rundir import MetricsWriter, RunDir
 
 log = logging.getLogger(__name__)
@@ -45,9 +44,10 @@ def metric_columns(env) -> list[str]:
 
 
 def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
-          resume: dict | None = None, on_step: Callable[[int, dict], None] | None = None) -> dict:
+          resume: dict | None = None, label: str | None = None) -> dict:
     """Train ``agent`` on ``env``; returns the per-seed results of the final
-    evaluation (empty if a resumed run had no step left)."""
+    evaluation (empty if a resumed run had no step left). Progress shows as
+    ``label`` (default: the run directory's name)."""
     writer = MetricsWriter(run.metrics_path, metric_columns(env))
     objective = getattr(env, "objective", "utility")  # what best.pt maximises
     if resume is None:
@@ -64,49 +64,49 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
         obs = resume["obs"]
     t0 = time.perf_counter() - c["wall_s"]
     res: dict = {}
-    try:
-        while c["env_steps"] < budget.total_steps:
-            actions = agent.act(obs)
-            next_obs, reward, truncated, info = env.step(actions)
-            # truncation is not termination: the agent bootstraps through it
-            stats = agent.observe(obs, actions, reward, next_obs, np.zeros_like(reward))
-            obs = next_obs
-            c["env_steps"] += env.num_envs
-            c["n"] += 1
-            for k in ("reward", *env.metric_names):
-                v = float(np.mean(reward if k == "reward" else info[k]))
-                c["sums"][k] = c["sums"].get(k, 0.0) + v
-            if "loss" in stats:
-                c["loss_sum"] += stats["loss"]
-                c["loss_n"] += 1
-            logged = False
-            if truncated.all():
-                row = {k: v / c["n"] for k, v in c["sums"].items()}
-                row["loss"] = c["loss_sum"] / c["loss_n"] if c["loss_n"] else None
-                _log(writer, c, "train", row, t0)
-                c["episode"] += 1
-                c.update(sums={}, n=0, loss_sum=0.0, loss_n=0)
-                obs = env.reset(episode_seeds(seed, c["episode"], env.num_envs))
-                logged = True
-            if c["env_steps"] >= c["next_eval"] or c["env_steps"] >= budget.total_steps:
-                res = evaluate(agent, eval_env, budget.eval_seeds, budget.eval_steps)
-                row = {k: float(np.mean(v)) for k, v in res.items()}
-                _log(writer, c, "eval", row, t0)
-                c["last_eval"] = row
-                c["next_eval"] += budget.eval_every
-                if row[objective] > c["best"]:
-                    c["best"] = row[objective]
-                    checkpoint.save(run.checkpoints / "best.pt", {"agent": agent.state_dict()})
-                logged = True
-            if logged:
-                c["wall_s"] = time.perf_counter() - t0
-                checkpoint.save(run.checkpoints / "last.pt", {
-                    "agent": agent.state_dict(), "env": env.state_dict(), "obs": obs,
-                    "counters": c, "rows": writer.rows})
-            if on_step is not None:
-                on_step(c["env_steps"], c["last_eval"])
-    finally:
-        writer.close()
+    with TrainingProgress(label or run.path.name, budget.total_steps, c["env_steps"], objective) as progress:
+        try:
+            while c["env_steps"] < budget.total_steps:
+                actions = agent.act(obs)
+                next_obs, reward, truncated, info = env.step(actions)
+                # truncation is not termination: the agent bootstraps through it
+                stats = agent.observe(obs, actions, reward, next_obs, np.zeros_like(reward))
+                obs = next_obs
+                c["env_steps"] += env.num_envs
+                c["n"] += 1
+                for k in ("reward", *env.metric_names):
+                    v = float(np.mean(reward if k == "reward" else info[k]))
+                    c["sums"][k] = c["sums"].get(k, 0.0) + v
+                if "loss" in stats:
+                    c["loss_sum"] += stats["loss"]
+                    c["loss_n"] += 1
+                logged = False
+                if truncated.all():
+                    row = {k: v / c["n"] for k, v in c["sums"].items()}
+                    row["loss"] = c["loss_sum"] / c["loss_n"] if c["loss_n"] else None
+                    _log(writer, c, "train", row, t0)
+                    c["episode"] += 1
+                    c.update(sums={}, n=0, loss_sum=0.0, loss_n=0)
+                    obs = env.reset(episode_seeds(seed, c["episode"], env.num_envs))
+                    logged = True
+                if c["env_steps"] >= c["next_eval"] or c["env_steps"] >= budget.total_steps:
+                    res = evaluate(agent, eval_env, budget.eval_seeds, budget.eval_steps)
+                    row = {k: float(np.mean(v)) for k, v in res.items()}
+                    _log(writer, c, "eval", row, t0)
+                    c["last_eval"] = row
+                    c["next_eval"] += budget.eval_every
+                    if row[objective] > c["best"]:
+                        c["best"] = row[objective]
+                        checkpoint.save(run.checkpoints / "best.pt", {"agent": agent.state_dict()})
+                    logged = True
+                if logged:
+                    c["wall_s"] = time.perf_counter() - t0
+                    checkpoint.save(run.checkpoints / "last.pt", {
+                        "agent": agent.state_dict(), "env": env.state_dict(), "obs": obs,
+                        "counters": c, "rows": writer.rows})
+                progress.update(c["env_steps"], c["last_eval"])
+        finally:
+            writer.close()
     return res
 
 

@@ -42,19 +42,18 @@ def shannon_rate(bandwidth_hz, snr, streams: float = 1.0):
 
 @dataclass(frozen=True, kw_only=True)
 class LinkParams:
-    """The single-BS downlink every cell model shares; defaults are the
-    reference RAN's (conf/env/ran.yaml). Keyword-only, so a model's own
-    fields can come first and it can redeclare a default."""
+    """The single-BS downlink every cell model shares (values: the model's
+    YAML). Keyword-only, so a model's own fields can come first."""
 
-    radius_m: float = 40.0
-    min_distance_m: float = 1.0
-    bandwidth_hz: float = 20e6          # the band the BS power is spread over
-    tx_power_dbm: float = 46.0
-    noise_dbm_hz: float = -174.0
-    rx_gain_db: float = 20.0
-    path_loss_a_db: float = 145.4
-    path_loss_b_db: float = 37.5
-    mimo_streams: float = 8.0
+    radius_m: float
+    min_distance_m: float
+    bandwidth_hz: float          # the band the BS power is spread over
+    tx_power_dbm: float
+    noise_dbm_hz: float
+    rx_gain_db: float
+    path_loss_a_db: float
+    path_loss_b_db: float
+    mimo_streams: float
 
     def place(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Distances of ``n`` users uniform in the disc and their mean SNR (linear)."""

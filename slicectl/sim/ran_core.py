@@ -31,19 +31,19 @@ class SliceSpec:
 
 @dataclass(frozen=True)
 class RanParams(LinkParams):
-    """Every number of the cell model; defaults are conf/env/ran.yaml's
-    (the radio link's in LinkParams)."""
+    """Every number of the cell model, as conf/env/ran.yaml gives them (no
+    defaults here: the YAML is their one declaration)."""
 
     slices: tuple[SliceSpec, ...]
-    n_users: int = 100
-    unit_hz: float = 200e3
-    rb_hz: float = 180e3
-    shadowing_db: float = 8.0
-    slot_ms: float = 0.5
-    slots_per_step: int = 400
-    buffer_packets: int = 5
-    alpha: float = 0.01
-    beta: tuple[float, ...] = field(default=(1.0, 1.0, 1.0))
+    n_users: int
+    unit_hz: float
+    rb_hz: float
+    shadowing_db: float
+    slot_ms: float
+    slots_per_step: int
+    buffer_packets: int
+    alpha: float
+    beta: tuple[float, ...]
 
     @property
     def n_slices(self) -> int:

@@ -61,8 +61,8 @@ class RanBatchEnv:
 
     metric_names = ("utility", "se", "ssr_volte", "ssr_video", "ssr_urllc")
 
-    def __init__(self, num_envs: int = 1, action_mode: str = "discrete", episode_steps: int = 200,
-                 obs_scale: list[float] | None = None, reward: dict | None = None,
+    def __init__(self, num_envs: int, action_mode: str, episode_steps: int,
+                 obs_scale: list[float] | None, reward: dict | None,
                  **params: Any):
         self.params = make_params(**params)
         self.num_envs = num_envs
@@ -75,10 +75,9 @@ class RanBatchEnv:
         self.table = split_table(self.params.n_units, S)
         scale = self.params.expected_arrivals() if obs_scale is None else obs_scale
         self.obs_scale = np.asarray(scale, dtype=np.float64)
-        reward = reward or {}
-        self.gamma_min = float(reward.get("gamma_min", 2.0))
-        self.gamma_max = float(reward.get("gamma_max", 2.8))
-        self.sigma = float(reward.get("sigma", 2e-4))
+        self.gamma_min = float(reward["gamma_min"])
+        self.gamma_max = float(reward["gamma_max"])
+        self.sigma = float(reward["sigma"])
         self.t = 0  # steps since construction: drives the rising reward threshold
         self.episode_t = 0
         self.last_arrived = np.zeros((num_envs, S))
@@ -91,6 +90,10 @@ class RanBatchEnv:
         self.observation_space = spaces.Box(0.0, np.inf, (S,), np.float32)
 
     # ------------------------------------------------------------------ API
+    def restart_clock(self) -> None:
+        """Start eq. (6)'s threshold over (evaluations do, so that they compare)."""
+        self.t = 0
+
     def reset(self, seeds) -> np.ndarray:
         self.core.reset(seeds)
         self.episode_t = 0
@@ -159,12 +162,14 @@ class RanBatchEnv:
 
 
 def default_kwargs() -> dict:
-    """The packaged conf/env/ran.yaml as constructor arguments."""
+    """The packaged conf/env/ran.yaml as constructor arguments (discrete actions)."""
     from importlib.resources import files
 
     from omegaconf import OmegaConf
 
-    cfg = OmegaConf.to_container(OmegaConf.load(str(files("slicectl.conf") / "env" / "ran.yaml")))
+    cfg = OmegaConf.load(str(files("slicectl.conf") / "env" / "ran.yaml"))
+    cfg.action_mode = "discrete"  # the YAML follows the run's agent; alone, the env acts with splits
+    cfg = OmegaConf.to_container(cfg)
     cfg.pop("_target_")
     return cfg
 

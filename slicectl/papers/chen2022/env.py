@@ -64,8 +64,8 @@ class _MarketBatch:
 
     tier = ""
 
-    def __init__(self, num_envs: int = 1, episode_steps: int = 50, reward: str = "utility",
-                 table_draws: int = 16, paper_reward: dict | None = None, **params: Any):
+    def __init__(self, num_envs: int, episode_steps: int, reward: str,
+                 table_draws: int, paper_reward: dict | None, **params: Any):
         if reward not in ("utility", "paper"):
             raise ValueError(f"reward must be 'utility' or 'paper', not {reward!r}")
         self.p = make_market_params(**params)
@@ -224,7 +224,7 @@ class UpperTierBatchEnv(_MarketBatch):
 class LowerTierBatchEnv(_MarketBatch):
     tier = "lower"
 
-    def __init__(self, bidding: str = "random", **kw: Any):
+    def __init__(self, bidding: str, **kw: Any):
         if bidding not in ("random", "truthful"):
             raise ValueError(f"bidding must be 'random' or 'truthful', not {bidding!r}")
         super().__init__(**kw)
@@ -281,16 +281,15 @@ class LowerTierBatchEnv(_MarketBatch):
         self.last_obs[...] = state["last_obs"]
 
 
-def default_kwargs() -> dict:
-    """The packaged conf/env/bidding.yaml as constructor arguments."""
-    from importlib.resources import files
+def default_kwargs(tier: str = "upper") -> dict:
+    """conf/env/bidding.yaml as a tier's constructor arguments (the upper tier
+    takes no ``bidding``: it makes the bids)."""
+    from slicectl.config.defaults import env_defaults
 
-    from omegaconf import OmegaConf
-
-    cfg = OmegaConf.to_container(OmegaConf.load(str(files("slicectl.conf") / "env" / "bidding.yaml")))
-    for k in ("_target_", "tier", "bidding"):
-        cfg.pop(k, None)
-    return cfg
+    kw = env_defaults("bidding")
+    if tier == "upper":
+        kw.pop("bidding")
+    return kw
 
 
 class BiddingUpperEnv(SingleCellEnv):
@@ -313,7 +312,7 @@ class BiddingLowerEnv(SingleCellEnv):
     allocate by Table A, which does not change this MVNO's outcome."""
 
     def __init__(self, mvno: int = 0, **overrides: Any):
-        batch = LowerTierBatchEnv(**{**default_kwargs(), **overrides, "num_envs": 1})
+        batch = LowerTierBatchEnv(**{**default_kwargs("lower"), **overrides, "num_envs": 1})
         super().__init__(batch)
         self.mvno = mvno
         self.action_space = spaces.Discrete(batch.n_actions)

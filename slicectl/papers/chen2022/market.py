@@ -87,22 +87,22 @@ class Service:
 
 @dataclass(frozen=True)
 class MarketParams(LinkParams):
-    """Every number of the market; defaults are conf/env/bidding.yaml's (the
-    radio link's, but the band, in LinkParams)."""
+    """Every number of the market, as conf/env/bidding.yaml gives them (no
+    defaults here: the YAML is their one declaration)."""
 
     services: tuple[Service, ...]
     mix: tuple[tuple[int, ...], ...]   # users of each service, per MVNO (Table 3)
     _: KW_ONLY
-    bandwidth_hz: float = 10e6
-    rb_hz: float = 0.2e6
-    window_ms: float = 200.0
-    bid_levels: int = 10
-    lower_units: int = 10
-    rho: float = 0.01
-    phi: tuple[float, ...] = (1.0, 1.0, 1.0)
-    omega: float = 0.1
-    penalty_r: float | None = None   # R of eq. (5); None: M
-    rate_unit_bps: float = 1e6       # bids, rates in profit: Mb/s
+    bandwidth_hz: float
+    rb_hz: float
+    window_ms: float
+    bid_levels: int
+    lower_units: int
+    rho: float
+    phi: tuple[float, ...]
+    omega: float
+    penalty_r: float | None   # R of eq. (5); None: M
+    rate_unit_bps: float       # bids, rates in profit: Mb/s
 
     @property
     def n_mvnos(self) -> int:

@@ -39,6 +39,7 @@ from gymnasium import spaces
 
 from slicectl.sim.actions import normalise_shares
 from slicectl.papers.hu.network import MulticellParams, MulticellSystem, SliceGroup
+from slicectl.config.defaults import env_defaults
 
 FAIL_BELOW = 0.95  # the paper's Fig. 5 threshold on minimum throughput satisfaction
 
@@ -63,8 +64,8 @@ class MulticellBatchEnv:
     # eval_samples.csv for the paper's CCDF / CDF (Figs. 5-6)
     sample_names = ("cell_reward", "cell_min_thr_sat", "cell_max_delay_ms")
 
-    def __init__(self, num_envs: int = 1, episode_steps: int = 96, coordinated: bool = True,
-                 obs_throughput_mbps: float = 20.0, obs_load_cap: float = 2.0, **params: Any):
+    def __init__(self, num_envs: int, episode_steps: int, coordinated: bool,
+                 obs_throughput_mbps: float, obs_load_cap: float, **params: Any):
         self.p = make_multicell_params(**params)
         self.num_envs, self.episode_steps = num_envs, episode_steps
         self.coordinated = coordinated
@@ -149,7 +150,7 @@ class MulticellEnv(gym.Env):
     metadata = {"render_modes": []}
 
     def __init__(self, **kwargs: Any):
-        self.batch = MulticellBatchEnv(**{**kwargs, "num_envs": 1})
+        self.batch = MulticellBatchEnv(**{**env_defaults("multicell"), **kwargs, "num_envs": 1})
         self.observation_space = self.batch.observation_space
         self.action_space = self.batch.action_space
 

@@ -75,45 +75,45 @@ class SliceGroup:
 
 @dataclass(frozen=True)
 class MulticellParams:
-    """Every number of the network model; defaults are conf/env/multicell.yaml's."""
+    """Every number of the network model, as conf/env/multicell.yaml gives them
+    (no defaults here: the YAML is their one declaration)."""
 
-    sites_m: tuple[tuple[float, float], ...] = ((0.0, 0.0), (500.0, 0.0), (250.0, 433.0), (750.0, 433.0))
-    sector_azimuth_deg: tuple[float, ...] = (30.0, 150.0, 270.0)
-    cell_radius_m: float = 289.0
-    min_distance_m: float = 35.0
-    carrier_ghz: float = 2.6
-    bandwidth_hz: float = 20e6
-    tx_power_dbm: float = 46.0
-    antenna_gain_dbi: float = 15.0
-    beamwidth_deg: float = 65.0
-    front_back_db: float = 20.0
-    bs_height_m: float = 25.0
-    noise_dbm_hz: float = -174.0
-    noise_figure_db: float = 9.0
-    shadowing_db: float = 8.0
-    shadow_corr_m: float = 50.0
-    se_alpha: float = 0.6
-    se_max: float = 4.4
-    sinr_min_db: float = -10.0
-    users_per_slice: int = 32
-    user_step_m: float = 20.0
-    activity: float = 0.075
-    packet_bits: tuple[float, ...] = (2000.0, 1000.0, 500.0, 250.0)
-    base_delay_ms: float = 0.5
-    discard_ms: float = 1000.0
-    mask_mean: tuple[float, ...] = (0.5, 0.5, 0.5, 0.5)
-    mask_amp: tuple[float, ...] = (0.35, 0.35, 0.35, 0.35)
-    mask_phase: tuple[float, ...] = (0.0, 0.15, 0.3, 0.45)
-    mask_period: int = 96
-    mask_cell_jitter: float = 0.05
-    mask_noise: float = 0.05
-    mask_noise_rho: float = 0.8
-    cell_groups: tuple[int, ...] = (0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1)
-    groups: tuple[SliceGroup, ...] = (SliceGroup((4.0, 3.0, 2.0, 1.0), (3.0, 2.0, 1.0, 1.0)),
-                                      SliceGroup((2.5, 2.0, 1.5, 1.0), (1.0, 1.0, 1.0, 1.0)))
-    neighbours: int = 6
-    fixed_point_tol: float = 1e-7
-    fixed_point_iters: int = 500
+    sites_m: tuple[tuple[float, float], ...]
+    sector_azimuth_deg: tuple[float, ...]
+    cell_radius_m: float
+    min_distance_m: float
+    carrier_ghz: float
+    bandwidth_hz: float
+    tx_power_dbm: float
+    antenna_gain_dbi: float
+    beamwidth_deg: float
+    front_back_db: float
+    bs_height_m: float
+    noise_dbm_hz: float
+    noise_figure_db: float
+    shadowing_db: float
+    shadow_corr_m: float
+    se_alpha: float
+    se_max: float
+    sinr_min_db: float
+    users_per_slice: int
+    user_step_m: float
+    activity: float
+    packet_bits: tuple[float, ...]
+    base_delay_ms: float
+    discard_ms: float
+    mask_mean: tuple[float, ...]
+    mask_amp: tuple[float, ...]
+    mask_phase: tuple[float, ...]
+    mask_period: int
+    mask_cell_jitter: float
+    mask_noise: float
+    mask_noise_rho: float
+    cell_groups: tuple[int, ...]
+    groups: tuple[SliceGroup, ...]
+    neighbours: int
+    fixed_point_tol: float
+    fixed_point_iters: int
 
     @property
     def n_cells(self) -> int:

@@ -43,36 +43,36 @@ from slicectl.sim.radio import LinkParams
 
 @dataclass(frozen=True)
 class HuangSliceParams(LinkParams):
-    """Every number of one slice; defaults are conf/model/huang.yaml's (the
-    radio link redeclares LinkParams' defaults: a 1 km macro cell)."""
+    """Every number of one slice, as conf/model/huang.yaml gives them (no
+    defaults here: the YAML is their one declaration)."""
 
-    n_users: int = 5
-    population_seed: int | None = 0        # the users (positions, w, α, U_min, demand); None: new every episode
-    alpha: float = 0.5                     # α-fairness of the slice ...
-    alpha_range: tuple[float, float] | None = (0.1, 0.9)  # ... or one α per user, uniform here
-    resource: float = 100.0                # R: resource units in the whole system
-    unit_hz: float = 180e3                 # one unit = one resource block
-    radius_m: float = 1000.0
-    min_distance_m: float = 10.0
-    tx_power_dbm: float = 46.0
-    bandwidth_hz: float = 18e6             # band the BS power is spread over
-    noise_dbm_hz: float = -174.0
-    rx_gain_db: float = 0.0
-    path_loss_a_db: float = 145.4
-    path_loss_b_db: float = 37.5
-    mimo_streams: float = 1.0
-    max_se: float = 7.4                    # bit/s/Hz cap: 256-QAM at code rate 0.93
-    weight_range: tuple[float, float] = (0.2, 2.0)
-    demand_mbps: tuple[float, float] = (5.0, 40.0)    # mean traffic per user
-    min_rate_mbps: tuple[float, float] = (2.0, 10.0)  # y_min behind U_min
-    traffic_rho: float = 0.8               # AR(1) memory of log traffic
-    traffic_sigma: float = 0.2             # AR(1) innovation (log scale)
-    congestion_step: int = 9
-    congestion_factor: float = 3.0
-    kappa: float = 0.5                     # heavy-traffic degradation
-    beta: float = 0.01                     # penalty on (Σx − z)^2
-    leak: float = 0.01                     # leaky-ReLU slope below zero
-    qos_margin: float = 1.1
+    n_users: int
+    population_seed: int | None        # the users (positions, w, α, U_min, demand); None: new every episode
+    alpha: float                     # α-fairness of the slice ...
+    alpha_range: tuple[float, float] | None  # ... or one α per user, uniform here
+    resource: float                # R: resource units in the whole system
+    unit_hz: float                 # one unit = one resource block
+    radius_m: float
+    min_distance_m: float
+    tx_power_dbm: float
+    bandwidth_hz: float             # band the BS power is spread over
+    noise_dbm_hz: float
+    rx_gain_db: float
+    path_loss_a_db: float
+    path_loss_b_db: float
+    mimo_streams: float
+    max_se: float                    # bit/s/Hz cap: 256-QAM at code rate 0.93
+    weight_range: tuple[float, float]
+    demand_mbps: tuple[float, float]    # mean traffic per user
+    min_rate_mbps: tuple[float, float]  # y_min behind U_min
+    traffic_rho: float               # AR(1) memory of log traffic
+    traffic_sigma: float             # AR(1) innovation (log scale)
+    congestion_step: int
+    congestion_factor: float
+    kappa: float                     # heavy-traffic degradation
+    beta: float                     # penalty on (Σx − z)^2
+    leak: float                     # leaky-ReLU slope below zero
+    qos_margin: float
 
 
 def alpha_utility(y: np.ndarray, alpha) -> np.ndarray:

@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from slicectl.runner.build import make_agent, make_env
 from slicectl.runner import checkpoint
+from slicectl.console import console
 from slicectl.errors import UserError
 from slicectl.runner.finder import completed, find_run
 from slicectl.runner.rundir import RunDir
@@ -164,7 +165,10 @@ def setup_eval(env, cfg: DictConfig, run_dir: RunDir) -> None:
     init_from (a stage 2-4 run, or latest) drive the slices; without
     init_from, every slice's users get an equal split."""
     users = user_agents_run(cfg)
-    if users is not None:
+    if users is None:
+        console.print("init_from is not set: each slice's users share its budget equally "
+                      "(init_from=latest uses the user-level agents of a stage 2-4 run)")
+    else:
         agents = load_user_agents(users, cfg.env, int(cfg.seed), str(cfg.device))[0]
         env.set_user_policies([greedy(a) for a in agents])
         run_dir.update(init_from=str(users.path))

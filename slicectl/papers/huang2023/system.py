@@ -43,6 +43,7 @@ from gymnasium import spaces
 from slicectl.sim.gym_view import SingleCellEnv
 
 from slicectl.papers.huang2023.user_env import HuangUserBatchEnv
+from slicectl.config.defaults import env_defaults
 
 UserPolicy = Callable[[np.ndarray], np.ndarray]
 
@@ -55,7 +56,7 @@ def slice_seeds(seeds, i: int) -> list[int]:
 def _slice_params(shared: dict, own: dict, i: int) -> dict:
     """Slice i's keys: its own over the shared ones; unless it names its own
     ``population_seed``, slice i's users come from the shared seed + i."""
-    params = {**shared, **own}
+    params = {**shared, **own, "z_range": None}  # the slice level sets the budgets
     if "population_seed" not in own and params.get("population_seed") is not None:
         params["population_seed"] = int(params["population_seed"]) + i
     return params
@@ -135,14 +136,14 @@ class HuangSliceLevelBatchEnv:
     metric_names = ("utility", "qos_penalty", "qos_violation", "excess")
     objective = "reward"
 
-    def __init__(self, num_envs: int = 1, episode_steps: int = 30, tau: int = 3,
-                 action_mode: str = "absolute", realloc: bool = True, realloc_penalty: float = 1.0,
-                 slices: Sequence[dict] = ({}, {}, {}), user: dict | None = None):
+    def __init__(self, num_envs: int, episode_steps: int, tau: int,
+                 action_mode: str, realloc: bool, realloc_penalty: float,
+                 slices: Sequence[dict], user: dict):
         if action_mode not in ("absolute", "shares"):
             raise ValueError(f"action_mode must be 'absolute' or 'shares', not {action_mode!r}")
         if episode_steps % tau:
             raise ValueError(f"episode_steps ({episode_steps}) must be a multiple of tau ({tau})")
-        shared = {"episode_steps": episode_steps, "tau": tau, **(user or {})}
+        shared = {"episode_steps": episode_steps, "tau": tau, **user}
         self.system = HuangSystem(num_envs, slices, shared, realloc)
         self.num_envs, self.episode_steps, self.tau = num_envs, episode_steps, tau
         self.action_mode, self.realloc_penalty = action_mode, realloc_penalty
@@ -158,10 +159,12 @@ class HuangSliceLevelBatchEnv:
         self._clear_period()
 
     def set_user_policies(self, policies: Sequence[UserPolicy | None]) -> None:
-        """Frozen user-level policies, one per slice (None: equal split)."""
+        """Frozen user-level policies, one per slice (None: equal split); they
+        replace a joint user policy an oracle installed."""
         if len(policies) != self.system.n_slices:
             raise ValueError(f"{len(policies)} user policies for {self.system.n_slices} slices")
         self.user_policies = [p or equal_user_policy(e) for p, e in zip(policies, self.system.slices)]
+        self.joint_user_policy = None
 
     def budgets(self, actions) -> np.ndarray:
         a = np.asarray(actions, dtype=np.float64).reshape(self.num_envs, -1)
@@ -305,4 +308,4 @@ class HuangSliceLevelEnv(SingleCellEnv):
     """Gymnasium view of one cell's slice level (see the module docstring)."""
 
     def __init__(self, **kwargs: Any):
-        super().__init__(HuangSliceLevelBatchEnv(**{**kwargs, "num_envs": 1}))
+        super().__init__(HuangSliceLevelBatchEnv(**{**env_defaults("huang_slice"), **kwargs, "num_envs": 1}))

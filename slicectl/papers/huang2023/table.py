@@ -40,7 +40,6 @@ def table_iii(cfg: DictConfig, pre_users: list, post_users: list, slice_agents: 
             policy = {"random": lambda: RandomPolicy(env, seed), "ADMM": lambda: AdmmPolicy(env, seed),
                       "oracle": lambda: SystemOracle(env, seed)}.get(name, lambda: slice_agents[key])()
             res[name] = {k: v * steps for k, v in evaluate(policy, env, seeds, steps).items()}
-            env.joint_user_policy = None
         out[scenario] = res
     return out
 

@@ -28,6 +28,7 @@ from gymnasium import spaces
 from slicectl.sim.gym_view import SingleCellEnv
 
 from slicectl.papers.huang2023.slice_model import HuangSliceCore, HuangSliceParams
+from slicectl.config.defaults import env_defaults
 
 SCENARIOS = ("ordinary", "congestion", "mixed")
 
@@ -36,9 +37,9 @@ class HuangUserBatchEnv:
     metric_names = ("utility", "qos_penalty", "qos_violation", "alloc_gap")
     objective = "reward"  # the penalised objective of eq. (6): what best.pt keeps
 
-    def __init__(self, num_envs: int = 1, episode_steps: int = 30, tau: int = 10,
-                 z_range: tuple[float, float] = (10.0, 60.0), scenario: str = "ordinary",
-                 congestion_prob: float = 0.5, action_mode: str = "absolute", **params: Any):
+    def __init__(self, num_envs: int, episode_steps: int, tau: int,
+                 z_range: tuple[float, float] | None, scenario: str,
+                 congestion_prob: float, action_mode: str, **params: Any):
         if action_mode not in ("absolute", "shares"):
             raise ValueError(f"action_mode must be 'absolute' or 'shares', not {action_mode!r}")
         self.action_mode = action_mode
@@ -49,7 +50,9 @@ class HuangUserBatchEnv:
                 params[key] = tuple(params[key])
         self.p = HuangSliceParams(**params)
         self.num_envs, self.episode_steps, self.tau = num_envs, episode_steps, tau
-        self.z_range, self.scenario, self.congestion_prob = tuple(z_range), scenario, congestion_prob
+        # z_range None: the slice level sets every z (set_budget), none is drawn
+        self.z_range = None if z_range is None else tuple(z_range)
+        self.scenario, self.congestion_prob = scenario, congestion_prob
         self.core = HuangSliceCore(self.p, num_envs)
         K = self.p.n_users
         high = self.p.resource if action_mode == "absolute" else 1.0
@@ -146,4 +149,4 @@ class HuangUserEnv(SingleCellEnv):
     """Gymnasium view of one slice (see the module docstring)."""
 
     def __init__(self, **kwargs: Any):
-        super().__init__(HuangUserBatchEnv(**{**kwargs, "num_envs": 1}))
+        super().__init__(HuangUserBatchEnv(**{**env_defaults("huang_user"), **kwargs, "num_envs": 1}))

@@ -35,6 +35,7 @@ from gymnasium import spaces
 
 from slicectl.sim.gym_view import SingleCellEnv
 from slicectl.papers.zhang2021.system import IIoTParams, IIoTSystem
+from slicectl.config.defaults import env_defaults
 
 _PAIRS = ("data_kb", "t_max_s", "acc_ul", "acc_uh", "acc_dl", "acc_dh", "igw_distance_m")
 
@@ -55,7 +56,7 @@ class IIoTBatchEnv:
                     "done_igw", "done_ecos", "models_igw", "models_ecas")
     objective = "accuracy"  # eq. (11): what best.pt keeps
 
-    def __init__(self, num_envs: int = 1, episode_steps: int = 50, **params: Any):
+    def __init__(self, num_envs: int, episode_steps: int, **params: Any):
         self.p = make_iiot_params(**params)
         self.num_envs, self.episode_steps = num_envs, episode_steps
         self.system = IIoTSystem(self.p, num_envs)
@@ -115,4 +116,4 @@ class IIoTEnv(SingleCellEnv):
     """Gymnasium view of one system (see the module docstring)."""
 
     def __init__(self, **kwargs: Any):
-        super().__init__(IIoTBatchEnv(**{**kwargs, "num_envs": 1}))
+        super().__init__(IIoTBatchEnv(**{**env_defaults("iiot"), **kwargs, "num_envs": 1}))

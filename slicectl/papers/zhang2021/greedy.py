@@ -1,5 +1,5 @@
 """A deadline-aware greedy heuristic for zhang2021's IIoT system (none of the
-papers has one; the issue asks for it as a strong non-learning reference).
+papers has one: a strong non-learning reference to judge the agents by).
 
 Per system, the tasks are taken most urgent first (smallest T_max). Each
 tries, most accurate first, heavy then light, at the IGW then at the ECoS;

@@ -66,36 +66,37 @@ KB_BITS, MB_BITS = 8 * 1024, 8 * 1024 * 1024
 
 @dataclass(frozen=True)
 class IIoTParams:
-    """Every number of the system; defaults are Tables III-IV (conf/env/iiot.yaml)."""
+    """Every number of the system, as conf/env/iiot.yaml gives them (no defaults here:
+    the YAML is their one declaration; the paper's are experiment=zhang2021_paper's)."""
 
-    n_igws: int = 10                                  # G
-    devices_per_igw: int = 35                         # K
-    data_kb: tuple[float, float] = (40.0, 60.0)       # D
-    t_max_s: tuple[float, float] = (1.5, 2.0)
-    noisy_ratio: float = 0.3                          # P(θ = 1)
-    acc_ul: tuple[float, float] = (0.915, 0.938)      # noiseless, light
-    acc_uh: tuple[float, float] = (0.973, 0.992)      # noiseless, heavy
-    acc_dl: tuple[float, float] = (0.876, 0.897)      # noisy, light
-    acc_dh: tuple[float, float] = (0.929, 0.954)      # noisy, heavy
-    size_mb: tuple[tuple[float, float], tuple[float, float]] = ((3.5, 5.5), (9.0, 12.0))
-    workload_mcycles: tuple[tuple[float, float], tuple[float, float]] = ((15.0, 20.0), (25.0, 30.0))
-    device_power_dbm: float = 30.0
-    igw_power_dbm: float = 40.0
-    noise_dbm: float = -104.0
-    igw_bandwidth_hz: float = 10e6                    # B, per IGW
-    bs_bandwidth_hz: float = 20e6                     # B^e
-    igw_compute_hz: float = 1.5e9                     # C^l, per IGW
-    bs_compute_hz: float = 5e9                        # C^e
-    igw_cache_mb: float = 300.0                       # S^l, per IGW
-    bs_cache_mb: float = 2400.0                       # S^e
-    rate_bs_igw_bps: float = 200e6                    # R^e
-    rate_cloud_bs_bps: float = 300e6                  # R^c
-    device_radius_m: float = 50.0
-    igw_distance_m: tuple[float, float] = (100.0, 400.0)
-    path_loss_a_db: float = 128.1
-    path_loss_b_db: float = 37.6
-    share_floor: float = 1e-3                         # smallest raw share: no task gets exactly 0
-    shared_links: bool = False                        # True: transfers in a slot queue on R^c, R^e
+    n_igws: int                                  # G
+    devices_per_igw: int                         # K
+    data_kb: tuple[float, float]       # D
+    t_max_s: tuple[float, float]
+    noisy_ratio: float                          # P(θ = 1)
+    acc_ul: tuple[float, float]      # noiseless, light
+    acc_uh: tuple[float, float]      # noiseless, heavy
+    acc_dl: tuple[float, float]      # noisy, light
+    acc_dh: tuple[float, float]      # noisy, heavy
+    size_mb: tuple[tuple[float, float], tuple[float, float]]
+    workload_mcycles: tuple[tuple[float, float], tuple[float, float]]
+    device_power_dbm: float
+    igw_power_dbm: float
+    noise_dbm: float
+    igw_bandwidth_hz: float                    # B, per IGW
+    bs_bandwidth_hz: float                     # B^e
+    igw_compute_hz: float                     # C^l, per IGW
+    bs_compute_hz: float                        # C^e
+    igw_cache_mb: float                       # S^l, per IGW
+    bs_cache_mb: float                       # S^e
+    rate_bs_igw_bps: float                    # R^e
+    rate_cloud_bs_bps: float                  # R^c
+    device_radius_m: float
+    igw_distance_m: tuple[float, float]
+    path_loss_a_db: float
+    path_loss_b_db: float
+    share_floor: float                         # smallest raw share: no task gets exactly 0
+    shared_links: bool                        # True: transfers in a slot queue on R^c, R^e
 
     @property
     def n_tasks(self) -> int:

@@ -10,7 +10,7 @@ in real cells no agent trained on (the evaluation seed range), kept as
 - ``landscape.png``: one curve per policy;
 - ``metrics.csv``: one row per policy with L(0), the curvature at λ = 0
   (absolute and relative to L(0)) and the λ-width on which the loss stays
-  ≤ 2 L(0) (``slicectl/methods/landscape.py``).
+  ≤ 2 L(0) (``landscape.py``).
 
 ``slicectl report`` over several landscape runs (e.g. one per seed of a
 twin-train sweep) gives the flatness of DT vs plain agents as mean ± CI.

@@ -32,7 +32,7 @@ def test_constraints_hold_over_thousands_of_random_steps():
     """Σ c_m ≤ C (7), each MVNO's split ≤ c_m (8), whole blocks, SSR in [0, 1],
     over random bids and random lower-tier actions."""
     up = UpperTierBatchEnv(**{**default_kwargs(), "num_envs": 2, "episode_steps": 25})
-    lo = LowerTierBatchEnv(**{**default_kwargs(), "num_envs": 2, "episode_steps": 25})
+    lo = LowerTierBatchEnv(**{**default_kwargs("lower"), "num_envs": 2, "episode_steps": 25})
     rng = np.random.default_rng(0)
     C, M = up.p.n_rbs, up.p.n_mvnos
     for env in (up, lo):

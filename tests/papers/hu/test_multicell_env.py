@@ -9,12 +9,13 @@ from gymnasium.utils.env_checker import check_env
 import slicectl  # noqa: F401 - registers the Gymnasium ids
 from slicectl.papers.hu.baselines import best_response, least_shares, proportional
 from slicectl.sim.actions import normalise_shares
+from slicectl.config.defaults import env_defaults
 from slicectl.papers.hu.env import MulticellBatchEnv
 from slicectl.sim.radio import attenuated_shannon, sector_gain_db, winner_c2_nlos_db
 
 
 def make(num_envs=3, **kw):
-    env = MulticellBatchEnv(num_envs=num_envs, **kw)
+    env = MulticellBatchEnv(**env_defaults("multicell", num_envs=num_envs, **kw))
     env.reset(list(range(num_envs)))
     return env
 

@@ -9,7 +9,19 @@ from hypothesis.extra.numpy import arrays
 
 import slicectl  # noqa: F401 - registers the Gymnasium ids
 from slicectl.papers.huang2023.slice_model import HuangSliceCore, HuangSliceParams, reallocate
+from slicectl.config.defaults import env_defaults
 from slicectl.papers.huang2023.user_env import HuangUserBatchEnv
+
+
+def user_env(**kw) -> HuangUserBatchEnv:
+    return HuangUserBatchEnv(**env_defaults("huang_user", **kw))
+
+
+def model_params() -> HuangSliceParams:
+    """conf/model/huang.yaml (through conf/env/huang_user.yaml)."""
+    fields = HuangSliceParams.__dataclass_fields__
+    return HuangSliceParams(**{k: tuple(v) if isinstance(v, list) else v
+                               for k, v in env_defaults("huang_user").items() if k in fields})
 
 
 @given(arrays(np.float64, (4, 3, 5), elements=st.floats(-10, 1e4)), st.floats(1.0, 1e3))
@@ -27,7 +39,7 @@ def test_check_env_passes():
 
 
 def test_sampler_gives_feasible_allocations():
-    env = HuangUserBatchEnv(num_envs=64)
+    env = user_env(num_envs=64)
     obs = env.reset(list(range(64)))
     x = env.sampler(obs, np.random.default_rng(0))
     assert (x >= 0).all() and (x <= env.p.resource).all()
@@ -37,7 +49,7 @@ def test_sampler_gives_feasible_allocations():
 
 
 def test_rate_is_increasing_concave_saturating_and_degrades_under_congestion():
-    core = HuangSliceCore(HuangSliceParams(), batch=1)
+    core = HuangSliceCore(model_params(), batch=1)
     core.reset([0])
     theta = core.traffic()
     xs = np.linspace(0.0, 100.0, 201)
@@ -51,7 +63,7 @@ def test_rate_is_increasing_concave_saturating_and_degrades_under_congestion():
 
 
 def test_congestion_scenario_raises_traffic_from_step_9():
-    env = HuangUserBatchEnv(scenario="congestion")
+    env = user_env(scenario="congestion")
     env.reset([3])
     before = env.core.traffic().sum()
     for _ in range(9):
@@ -60,7 +72,7 @@ def test_congestion_scenario_raises_traffic_from_step_9():
 
 
 def test_shares_mode_meets_the_budget_exactly():
-    env = HuangUserBatchEnv(num_envs=32, action_mode="shares")
+    env = user_env(num_envs=32, action_mode="shares")
     obs = env.reset(list(range(32)))
     rng = np.random.default_rng(1)
     for actions in (env.sampler(obs, rng), rng.random((32, 5)), np.zeros((32, 5))):
@@ -75,7 +87,7 @@ def test_shares_mode_meets_the_budget_exactly():
 def test_oracle_beats_every_policy_on_every_step(mode):
     from slicectl.papers.huang2023.oracle import HuangUserOracle
 
-    env = HuangUserBatchEnv(num_envs=4, action_mode=mode)
+    env = user_env(num_envs=4, action_mode=mode)
     obs = env.reset([1, 2, 3, 4])
     oracle = HuangUserOracle(env)
     rng = np.random.default_rng(0)
@@ -89,14 +101,3 @@ def test_oracle_beats_every_policy_on_every_step(mode):
         for x in rivals:
             assert (best >= core.evaluate(x, env.z, theta)["reward"] - 1e-6).all()
         obs, *_ = env.step(oracle.act(obs))
-
-
-def test_model_defaults_are_the_yaml_ones():
-    from dataclasses import asdict
-    from importlib.resources import files
-
-    from omegaconf import OmegaConf
-
-    yaml = OmegaConf.to_container(OmegaConf.load(str(files("slicectl.conf") / "model" / "huang.yaml")))
-    defaults = asdict(HuangSliceParams())
-    assert {k: tuple(v) if isinstance(v, list) else v for k, v in yaml.items()} == defaults

@@ -4,7 +4,17 @@ import numpy as np
 from gymnasium.utils.env_checker import check_env
 
 import slicectl  # noqa: F401 - registers the Gymnasium ids
+from slicectl.config.defaults import env_defaults
 from slicectl.papers.huang2023.system import HuangSliceLevelBatchEnv, HuangUserInSystemBatchEnv
+
+
+def slice_env(cls=HuangSliceLevelBatchEnv, user: dict | None = None, **kw):
+    """conf/env/huang_slice.yaml with three like slices whose users act with
+    absolute allocations, 30-step episodes of 3-step periods; ``kw`` on top."""
+    d = env_defaults("huang_slice", episode_steps=30, tau=3, slices=[{}, {}, {}])
+    d["user"] = {**d["user"], "action_mode": "absolute", **(user or {})}
+    return cls(**{**d, **kw})
+
 
 SLICES = ({"n_users": 5}, {"n_users": 3}, {"n_users": 7, "alpha_range": None, "alpha": 1.0})
 
@@ -14,7 +24,7 @@ def test_check_env_passes():
 
 
 def test_reallocation_keeps_every_step_within_the_resource():
-    env = HuangSliceLevelBatchEnv(num_envs=8, tau=2, episode_steps=10, slices=SLICES)
+    env = slice_env(num_envs=8, tau=2, episode_steps=10, slices=SLICES)
     env.reset(range(8))
     served = []
     for e in env.system.slices:   # record what each slice is actually served
@@ -30,8 +40,8 @@ def test_reallocation_keeps_every_step_within_the_resource():
 
 def test_without_reallocation_the_excess_is_served_and_penalised():
     kw = dict(num_envs=4, tau=2, episode_steps=10, slices=SLICES)
-    on = HuangSliceLevelBatchEnv(**kw, realloc=True, realloc_penalty=0.0)
-    off = HuangSliceLevelBatchEnv(**kw, realloc=False, realloc_penalty=5.0)
+    on = slice_env(**kw, realloc=True, realloc_penalty=0.0)
+    off = slice_env(**kw, realloc=False, realloc_penalty=5.0)
     on.reset(range(4)), off.reset(range(4))
     z = np.full((4, 3), 80.0)
     _, r_on, _, i_on = on.step(z)
@@ -43,7 +53,7 @@ def test_without_reallocation_the_excess_is_served_and_penalised():
 
 
 def test_slices_with_different_user_counts_and_feasible_sampler():
-    env = HuangSliceLevelBatchEnv(num_envs=16, tau=2, episode_steps=4, slices=SLICES)
+    env = slice_env(num_envs=16, tau=2, episode_steps=4, slices=SLICES)
     obs = env.reset(range(16))
     assert [e.p.n_users for e in env.system.slices] == [5, 3, 7]
     z = env.sampler(obs, np.random.default_rng(0))
@@ -55,8 +65,8 @@ def test_slices_with_different_user_counts_and_feasible_sampler():
 
 
 def test_state_dict_round_trip_continues_identically():
-    a = HuangSliceLevelBatchEnv(num_envs=3, tau=2, episode_steps=10)
-    b = HuangSliceLevelBatchEnv(num_envs=3, tau=2, episode_steps=10)
+    a = slice_env(num_envs=3, tau=2, episode_steps=10)
+    b = slice_env(num_envs=3, tau=2, episode_steps=10)
     a.reset([1, 2, 3]), b.reset([9, 9, 9])
     a.step(np.full((3, 3), 30.0))
     b.load_state_dict(a.state_dict())
@@ -69,23 +79,23 @@ def test_state_dict_round_trip_continues_identically():
 
 def test_mixed_scenario_congests_whole_cells_at_the_stated_rate():
     seeds = list(range(400))
-    env = HuangSliceLevelBatchEnv(num_envs=len(seeds), user={"scenario": "mixed",
+    env = slice_env(num_envs=len(seeds), user={"scenario": "mixed",
                                                              "congestion_prob": 0.3})
     env.reset(seeds)
     flags = np.stack([e.core.congestion for e in env.system.slices], axis=1)
     assert (flags == flags[:, :1]).all()  # one draw per cell, shared by its slices
     assert abs(flags[:, 0].mean() - 0.3) < 0.07
-    again = HuangSliceLevelBatchEnv(num_envs=len(seeds), user={"scenario": "mixed",
+    again = slice_env(num_envs=len(seeds), user={"scenario": "mixed",
                                                                "congestion_prob": 0.3})
     again.reset(seeds)  # the draw is the seed's: evaluations repeat exactly
     np.testing.assert_array_equal(again.system.slices[0].core.congestion, flags[:, 0])
-    b = HuangSliceLevelBatchEnv(num_envs=len(seeds), user={"scenario": "mixed"})
+    b = slice_env(num_envs=len(seeds), user={"scenario": "mixed"})
     b.load_state_dict(env.state_dict())  # and it is part of the state
     np.testing.assert_array_equal(b.system.slices[2].core.congestion, flags[:, 2])
 
 
 def test_user_in_system_env_sees_its_slice_and_the_others_act():
-    env = HuangUserInSystemBatchEnv(num_envs=2, learner=1, tau=2, episode_steps=6, slices=SLICES)
+    env = slice_env(HuangUserInSystemBatchEnv, num_envs=2, learner=1, tau=2, episode_steps=6, slices=SLICES)
     obs = env.reset([4, 5])
     assert obs.shape == (2, 2 * 3 + 1)
     env.slice_policy = lambda o: np.tile([10.0, 50.0, 40.0], (len(o), 1))
@@ -100,8 +110,8 @@ def test_user_in_system_env_sees_its_slice_and_the_others_act():
 def test_system_oracle_beats_every_policy_on_every_step():
     from slicectl.papers.huang2023.oracle import SystemOracle
 
-    env = HuangSliceLevelBatchEnv(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
-    twin = HuangSliceLevelBatchEnv(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
+    env = slice_env(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
+    twin = slice_env(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
     env.reset([1, 2, 3])
     oracle, rng = SystemOracle(env), np.random.default_rng(0)
     R = env.system.resource
@@ -130,7 +140,7 @@ def test_system_oracle_beats_every_policy_on_every_step():
 
 def test_user_in_system_state_round_trip_mid_period():
     kw = dict(num_envs=2, learner=0, tau=4, episode_steps=8, slices=SLICES)
-    a, b = HuangUserInSystemBatchEnv(**kw), HuangUserInSystemBatchEnv(**kw)
+    a, b = slice_env(HuangUserInSystemBatchEnv, **kw), slice_env(HuangUserInSystemBatchEnv, **kw)
     for env in (a, b):
         env.slice_policy = lambda o: np.full((len(o), 3), 30.0) + o[:, :3]  # reads the period's state
     a.reset([1, 2])

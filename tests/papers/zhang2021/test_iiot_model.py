@@ -1,13 +1,26 @@
-"""zhang2021's IIoT system model (slicectl/envs/iiot.py): caching pools, the
+"""zhang2021's IIoT system model (slicectl/papers/zhang2021/system.py): caching pools, the
 C4-C5 normalisation and eqs. (1)-(9) against hand-computed cases."""
 import numpy as np
 import pytest
 
+from slicectl.config.defaults import env_defaults
+from slicectl.papers.zhang2021.env import make_iiot_params
 from slicectl.papers.zhang2021.system import KB_BITS, MB_BITS, IIoTParams, IIoTSystem
+
+# Table IV's resources (experiment=zhang2021_paper's), where conf/env/iiot.yaml scales them down
+TABLE_IV = {"n_igws": 10, "devices_per_igw": 35, "igw_bandwidth_hz": 10e6, "bs_bandwidth_hz": 20e6,
+            "igw_compute_hz": 1.5e9, "bs_compute_hz": 5e9, "igw_cache_mb": 300.0, "bs_cache_mb": 2400.0}
+
+
+def table_iv(**kw) -> IIoTParams:
+    """The system's parameters: conf/env/iiot.yaml with Table IV's resources, ``kw`` on top."""
+    fields = IIoTParams.__dataclass_fields__
+    return make_iiot_params(**{k: v for k, v in {**env_defaults("iiot"), **TABLE_IV, **kw}.items()
+                               if k in fields})
 
 
 def make(batch=2, **kw):
-    p = IIoTParams(**{"n_igws": 3, "devices_per_igw": 6, "igw_cache_mb": 40.0, "bs_cache_mb": 90.0, **kw})
+    p = table_iv(**{"n_igws": 3, "devices_per_igw": 6, "igw_cache_mb": 40.0, "bs_cache_mb": 90.0, **kw})
     sys_ = IIoTSystem(p, batch)
     rngs = [np.random.default_rng(s) for s in range(batch)]
     sys_.reset_rows(np.arange(batch), rngs)
@@ -56,7 +69,7 @@ def test_normalised_shares_satisfy_c4_c5():
 
 def hand_system(**kw):
     """One IGW with two devices, every quantity set by hand."""
-    s = IIoTSystem(IIoTParams(n_igws=1, devices_per_igw=2, **kw), 1)
+    s = IIoTSystem(table_iv(n_igws=1, devices_per_igw=2, **kw), 1)
     s.gain_l[:] = 1e-10
     s.gain_e[:] = 1e-12
     s.size_bits[:] = [4 * MB_BITS, 10 * MB_BITS]
@@ -139,7 +152,8 @@ def test_gymnasium_check_env_and_state_round_trip():
 
     env = gym.make("slicectl/IIoT-v0", n_igws=2, devices_per_igw=4, episode_steps=5)
     check_env(env.unwrapped, skip_render_check=True)
-    kw = {"num_envs": 2, "n_igws": 2, "devices_per_igw": 4, "igw_cache_mb": 30.0}
+    kw = {**env_defaults("iiot"), **TABLE_IV, "num_envs": 2, "n_igws": 2, "devices_per_igw": 4,
+          "igw_cache_mb": 30.0}
     a, b = IIoTBatchEnv(**kw), IIoTBatchEnv(**kw)
     a.reset([3, 4])
     rng = np.random.default_rng(0)
