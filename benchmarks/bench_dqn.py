@@ -7,6 +7,7 @@ import numpy as np
 
 from benchmarks.timing import calls_per_second
 from slicectl.agents.dqn import DQNAgent
+from slicectl.config.defaults import agent_defaults
 
 N_ACTIONS, OBS_DIM, BATCH = 4851, 3, 32
 
@@ -18,7 +19,8 @@ def transitions(n: int, rng: np.random.Generator):
 
 
 def slicectl_updates_per_second(hidden, updates: int) -> float:
-    agent = DQNAgent(OBS_DIM, N_ACTIONS, hidden=hidden, batch_size=BATCH, learning_starts=10**9)
+    agent = DQNAgent(OBS_DIM, N_ACTIONS, **agent_defaults("dqn", hidden=hidden, batch_size=BATCH,
+                                                       learning_starts=10**9))
     obs, act, rew, nxt = transitions(5000, np.random.default_rng(0))
     agent.observe(obs, act, rew, nxt, np.zeros(5000))
     return calls_per_second(agent.update, updates)

@@ -10,6 +10,7 @@ import torch
 
 from benchmarks.timing import calls_per_second
 from slicectl.agents.td3 import TD3Agent
+from slicectl.config.defaults import agent_defaults
 
 OBS_DIM, ACTION_DIM, BATCH, HIDDEN, DELAY = 16, 5, 256, (256, 128), 5
 
@@ -21,8 +22,8 @@ def _data(n: int):
 
 
 def slicectl_updates_per_second(updates: int) -> float:
-    agent = TD3Agent(OBS_DIM, ACTION_DIM, low=0.0, high=1.0, hidden=HIDDEN, batch_size=BATCH,
-                     policy_delay=DELAY, learning_starts=10**9)
+    agent = TD3Agent(OBS_DIM, ACTION_DIM, low=0.0, high=1.0, **agent_defaults(
+        "td3", hidden=HIDDEN, batch_size=BATCH, policy_delay=DELAY, learning_starts=10**9))
     obs, act, rew, nxt = _data(10_000)
     agent.observe(obs, act, rew, nxt, np.zeros(len(rew)))
     return calls_per_second(agent.update, updates)

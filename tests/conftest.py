@@ -33,3 +33,29 @@ def cli(tmp_path):
 
     _run.cwd = tmp_path
     return _run
+
+
+def _agent(cls_path: str, name: str):
+    """An agent built as conf/agent/<name>.yaml declares it, ``kw`` on top (the
+    YAML is the one declaration of an agent's defaults)."""
+    def make(*args, **kw):
+        from slicectl import registry
+        from slicectl.config.defaults import agent_defaults
+
+        return registry.resolve(cls_path)(*args, **{**agent_defaults(name), **kw})
+
+    return make
+
+
+dqn = _agent("slicectl.agents.dqn:DQNAgent", "dqn")
+gan_ddqn = _agent("slicectl.agents.gan_ddqn:GANDDQNAgent", "dueling_gan_ddqn")
+_td3 = _agent("slicectl.agents.td3:TD3Agent", "td3")
+
+
+def td3(*args, **kw):
+    """TD3 as td3.yaml declares it; without an env's feasible-action sampler,
+    plain Gaussian exploration (σ = 0.1, no hybrid ε), as these tests were written for."""
+    if "sampler" not in kw:
+        kw = {"epsilon": 0.0, "sigma": 0.1, **kw}
+    return _td3(*args, **kw)
+ql = _agent("slicectl.agents.tabular:QLearningAgent", "ql")

@@ -6,6 +6,7 @@ import torch
 from slicectl.agents.dqn import DQNAgent
 from slicectl.agents.networks import QNetwork
 from slicectl.agents.td3 import TD3Agent
+from tests.conftest import dqn, td3
 
 
 def bandit_batch(rng, n=16):
@@ -31,7 +32,7 @@ def train_bandit(agent, steps, seed=0, batch=bandit_batch, score=reward):
 @pytest.mark.parametrize("variant", ["td3", "ddpg"])
 def test_td3_and_ddpg_learn_a_contextual_bandit(variant):
     kw = dict(n_critics=1, policy_delay=1, target_noise=0.0) if variant == "ddpg" else {}
-    agent = TD3Agent(2, 2, low=0.0, high=2.0, hidden=(64, 64), batch_size=64, learning_starts=256,
+    agent = td3(2, 2, low=0.0, high=2.0, hidden=(64, 64), batch_size=64, learning_starts=256,
                      policy_delay=kw.pop("policy_delay", 2), actor_lr=1e-3, critic_lr=1e-3,
                      tau=0.01, sigma=0.2, seed=1, **kw)
     train_bandit(agent, 120)  # 1920 transitions, 1664 updates
@@ -48,13 +49,13 @@ def test_hybrid_exploration_takes_feasible_samples_with_probability_epsilon():
         calls.append(len(obs))
         return np.full((len(obs), 2), 1.5)
 
-    agent = TD3Agent(2, 2, low=0.0, high=2.0, hidden=(8,), epsilon=0.3, sigma=0.0,
+    agent = td3(2, 2, low=0.0, high=2.0, hidden=(8,), epsilon=0.3, sigma=0.0,
                      sampler=sampler, learning_starts=0, seed=0)
     a = agent.act(np.zeros((10_000, 2), np.float32))
     frac = (np.abs(a - 1.5) < 1e-9).all(axis=1).mean()
     assert abs(frac - 0.3) < 0.02
     with pytest.raises(ValueError, match="sampler"):
-        TD3Agent(2, 2, low=0.0, high=2.0, epsilon=0.3)
+        td3(2, 2, low=0.0, high=2.0, epsilon=0.3)
 
 
 def _params(module):
@@ -62,7 +63,7 @@ def _params(module):
 
 
 def test_td3_checkpoint_round_trip_continues_identically():
-    make = lambda: TD3Agent(2, 2, low=0.0, high=2.0, hidden=(16, 16), batch_size=32,  # noqa: E731
+    make = lambda: td3(2, 2, low=0.0, high=2.0, hidden=(16, 16), batch_size=32,  # noqa: E731
                             learning_starts=32, policy_delay=2, seed=3)
     a = make()
     train_bandit(a, 10)
@@ -75,7 +76,7 @@ def test_td3_checkpoint_round_trip_continues_identically():
 
 
 def test_dqn_checkpoint_round_trip_continues_identically():
-    make = lambda: DQNAgent(3, 50, hidden=(16,), learning_starts=16, batch_size=8, seed=2)  # noqa: E731
+    make = lambda: dqn(3, 50, hidden=(16,), learning_starts=16, batch_size=8, seed=2)  # noqa: E731
     rng = np.random.default_rng(0)
     data = [(rng.random((4, 3)), rng.integers(0, 50, 4), rng.random(4), rng.random((4, 3)))
             for _ in range(20)]

@@ -67,3 +67,22 @@ def test_env_parameters_are_declared_once_in_yaml():
         for f in dataclasses.fields(params):
             assert f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING, \
                 f"{params.__name__}.{f.name} has a default"
+
+
+def test_agent_settings_are_declared_once_in_yaml():
+    """Every key an agent's YAML sets has no default in the agent's constructor."""
+    import inspect
+    from importlib.resources import files
+
+    from slicectl.config.defaults import _compose, agent_defaults
+
+    folder = files("slicectl.conf") / "agent"
+    for path in folder.iterdir():
+        if not path.name.endswith(".yaml"):
+            continue
+        name = path.name[:-5]
+        target = _compose(f"agent/{name}").agent._target_
+        params = inspect.signature(registry.resolve(target).__init__).parameters
+        for key in agent_defaults(name):
+            if key in params:
+                assert params[key].default is inspect.Parameter.empty, f"{name}: {key} has a default"

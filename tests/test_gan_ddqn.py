@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from slicectl.agents.gan_ddqn import GANDDQNAgent
+from tests.conftest import gan_ddqn
 
 
 def bandit(rng, n=32, k=4):
@@ -13,7 +14,7 @@ def bandit(rng, n=32, k=4):
 
 
 def make(seed=0, **kw):
-    return GANDDQNAgent(4, 8, hidden=(64, 64), n_samples=16, batch_size=64, learning_starts=256,
+    return gan_ddqn(4, 8, hidden=(64, 64), n_samples=16, batch_size=64, learning_starts=256,
                         lr=1e-3, disc_lr=1e-3, eps_decay_steps=500, tau=0.05, seed=seed, **kw)
 
 

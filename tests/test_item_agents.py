@@ -8,6 +8,7 @@ from omegaconf import OmegaConf
 from slicectl.agents.networks import ItemActor, ItemCriticEnsemble, item_rows
 from slicectl.agents.td3 import TD3Agent
 from tests.test_agents import train_bandit
+from tests.conftest import td3
 
 ITEMS, OBS, ACT = 12, 3, 2
 
@@ -25,7 +26,7 @@ def item_reward(actions, best):
 
 
 def make(items, **kw):
-    return TD3Agent(ITEMS * OBS, ITEMS * ACT, low=-1.0, high=1.0, hidden=(32, 32), batch_size=64,
+    return td3(ITEMS * OBS, ITEMS * ACT, low=-1.0, high=1.0, hidden=(32, 32), batch_size=64,
                     learning_starts=128, actor_lr=1e-3, critic_lr=1e-3, tau=0.01, sigma=0.2,
                     policy_delay=2, items=items, seed=1, **kw)
 

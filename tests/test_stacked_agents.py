@@ -5,12 +5,13 @@ import pytest
 import torch
 
 from slicectl.agents.td3 import TD3Agent
+from tests.conftest import td3
 
 K, D, A = 4, 5, 3
 
 
 def make(seed=0, **kw):
-    return TD3Agent(obs_dim=K * D, action_dim=K * A, low=np.zeros(K * A), high=np.ones(K * A),
+    return td3(obs_dim=K * D, action_dim=K * A, low=np.zeros(K * A), high=np.ones(K * A),
                     hidden=(16, 8), critic_hidden=(16, 8), batch_size=8, buffer_size=100,
                     learning_starts=8, policy_delay=1, agents=K, seed=seed,
                     sampler=lambda obs, rng: rng.dirichlet(np.ones(A), (len(obs), K)), **kw)

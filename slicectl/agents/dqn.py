@@ -25,12 +25,12 @@ from slicectl.agents.rng import numpy_state, set_numpy_state
 
 
 class DQNAgent:
-    def __init__(self, obs_dim: int, n_actions: int, hidden: Sequence[int] = (128, 128),
-                 lr: float = 1e-3, gamma: float = 0.8, batch_size: int = 32,
-                 buffer_size: int = 50_000, learning_starts: int = 200, train_freq: int = 1,
-                 tau: float = 0.01, double: bool = False, dueling: bool = False,
-                 eps_start: float = 1.0, eps_end: float = 0.01, eps_decay_steps: float = 3000,
-                 max_grad_norm: float = 10.0, target_every: int | None = None,
+    def __init__(self, obs_dim: int, n_actions: int, hidden: Sequence[int],
+                 lr: float, gamma: float, batch_size: int,
+                 buffer_size: int, learning_starts: int, train_freq: int,
+                 tau: float, double: bool, dueling: bool,
+                 eps_start: float, eps_end: float, eps_decay_steps: float,
+                 max_grad_norm: float, target_every: int | None,
                  device: str = "cpu", seed: int = 0):
         self.n_actions = n_actions
         self.gamma, self.batch_size, self.tau = gamma, batch_size, tau

@@ -119,9 +119,9 @@ class Discriminator(nn.Module):
 
 
 class GANDDQNAgent(DQNAgent):
-    def __init__(self, obs_dim: int, n_actions: int, hidden: Sequence[int] = (256, 256, 128, 128),
-                 n_samples: int = 32, n_cos: int = 64, disc_hidden: Sequence[int] = (256, 256),
-                 disc_lr: float = 1e-4, gp_weight: float = 10.0,
+    def __init__(self, obs_dim: int, n_actions: int, hidden: Sequence[int],
+                 n_samples: int, n_cos: int, disc_hidden: Sequence[int],
+                 disc_lr: float, gp_weight: float,
                  **kwargs):
         self.n_samples, self.n_cos = n_samples, n_cos
         kwargs.update(double=True, dueling=True)

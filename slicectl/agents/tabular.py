@@ -21,10 +21,10 @@ from slicectl.agents.rng import numpy_state, set_numpy_state
 
 
 class QLearningAgent:
-    def __init__(self, obs_dim: int, n_actions: int, bins: int = 4, obs_low: float = 0.0,
-                 obs_high: float = 2.0, lr: float = 0.1, gamma: float = 0.95,
-                 eps_start: float = 1.0, eps_end: float = 0.01, eps_decay_steps: float = 300,
-                 target_every: int | None = None, learning_starts: int = 0,
+    def __init__(self, obs_dim: int, n_actions: int, bins: int, obs_low: float,
+                 obs_high: float, lr: float, gamma: float,
+                 eps_start: float, eps_end: float, eps_decay_steps: float,
+                 target_every: int | None, learning_starts: int,
                  buffer_size: int | None = None, hidden: list[int] | None = None,
                  seed: int = 0, device: str = "cpu"):
         # buffer_size, hidden: a table keeps no replay and has no layers; they

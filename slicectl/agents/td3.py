@@ -37,15 +37,15 @@ Sampler = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
 class TD3Agent:
-    def __init__(self, obs_dim: int, action_dim: int, low, high,
-                 hidden: Sequence[int] = (256, 128), actor_lr: float = 3e-4,
-                 critic_lr: float = 6e-4, gamma: float = 0.99, tau: float = 0.002,
-                 batch_size: int = 256, buffer_size: int = 100_000, learning_starts: int = 1000,
-                 policy_delay: int = 5, n_critics: int = 2, target_noise: float = 0.2,
-                 noise_clip: float = 0.5, sigma: float = 0.1, epsilon: float = 0.0,
+    def __init__(self, obs_dim: int, action_dim: int, low, high, *,
+                 hidden: Sequence[int], actor_lr: float,
+                 critic_lr: float, gamma: float, tau: float,
+                 batch_size: int, buffer_size: int, learning_starts: int,
+                 policy_delay: int, n_critics: int, target_noise: float,
+                 noise_clip: float, sigma: float, epsilon: float,
                  sampler: Sampler | None = None, critic_hidden: Sequence[int] | None = None,
-                 action_l2: float = 0.0, items: int | None = None, ddpg: bool = False,
-                 gradient_steps: int = 1, agents: int | None = None,
+                 action_l2: float, items: int | None = None, ddpg: bool,
+                 gradient_steps: int, agents: int | None = None,
                  device: str = "cpu", seed: int = 0):
         if ddpg:  # TD3's three changes off, whatever the keys for them say (presets set them for TD3)
             n_critics, policy_delay, target_noise = 1, 1, 0.0

@@ -12,16 +12,24 @@ from omegaconf import OmegaConf
 from slicectl.config.schema import did_you_mean, validate
 from slicectl.errors import UserError
 
-GROUPS = ("env", "agent", "baseline", "job", "scale", "experiment", "stage")
+def _conf_dirs():
+    from slicectl import registry
+
+    return [files(package) for package in
+            ["slicectl.conf", *(p.removeprefix("pkg://") for p in registry.search_path())]]
+
+
+def config_groups() -> list[str]:
+    """Every config group: the folders of slicectl's conf/ and of every paper's own."""
+    return sorted({d.name for conf in _conf_dirs() for d in conf.iterdir()
+                   if d.is_dir() and not d.name.startswith("_")})
 
 
 def group_options(group: str) -> list[str]:
     """The options of a config group, in slicectl's conf/ and every paper's own."""
-    from slicectl import registry
-
     found = set()
-    for package in ["slicectl.conf", *(p.removeprefix("pkg://") for p in registry.search_path())]:
-        folder = files(package) / group
+    for conf in _conf_dirs():
+        folder = conf / group
         if folder.is_dir():
             found |= {p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")}
     return sorted(found)
@@ -148,7 +156,7 @@ def _explain(exc: Exception, overrides: list[str]) -> str:
     msg = str(exc)
     m = re.search(r"Could not find '([\w/]+)/([^']*)'", msg) or \
         re.search(r"In '(\w+)': Could not load '\1/([^']*)'", msg)
-    if m and m.group(1) in GROUPS:
+    if m and m.group(1) in config_groups():
         group, option = m.group(1), m.group(2)
         opts = group_options(group)
         return (f"{group}: unknown option '{option}'{did_you_mean(option, opts)} "
@@ -169,11 +177,11 @@ def _explain(exc: Exception, overrides: list[str]) -> str:
 def _keys_at(parent: str, overrides: list[str]) -> list[str]:
     from hydra import compose
 
-    groups = [o for o in overrides if o.split("=", 1)[0] in GROUPS]
+    groups = [o for o in overrides if o.split("=", 1)[0] in config_groups()]
     try:
         cfg = compose("config", overrides=groups)
     except Exception:  # noqa: BLE001
-        return list(GROUPS)
+        return config_groups()
     node = OmegaConf.select(cfg, parent) if parent else cfg
     return list(node.keys()) if hasattr(node, "keys") else []
 

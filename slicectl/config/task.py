@@ -34,9 +34,11 @@ def task(cfg: DictConfig):
         with running(run_dir, str(cfg.job.name), int(cfg.seed), str(cfg.device),
                      resume=cfg.resume is not None, load=job.resumable,
                      stage=int(stage) if stage and str(stage).isdigit() else None) as state:
-            console.print(f"run directory: {run_dir.path}")
+            console.print(f"run directory: {run_dir.path}", soft_wrap=True)
             signal.signal(signal.SIGTERM, _sigterm)
-            return registry.resolve(job.run)(cfg, run_dir, **({"resume": state} if job.resumable else {}))
+            result = registry.resolve(job.run)(cfg, run_dir, **({"resume": state} if job.resumable else {}))
+        console.print(f"run directory: {run_dir.path}", soft_wrap=True)
+        return result
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

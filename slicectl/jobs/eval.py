@@ -48,7 +48,6 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     writer.close()
     console.print(metrics_table(f"evaluation on {len(seeds)} seeds ({cfg.eval.steps} windows each)",
                                 {name: res}))
-    console.print(f"run directory: {run_dir.path}")
     return {k: float(v.mean()) for k, v in res.items()}
 
 

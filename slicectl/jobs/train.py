@@ -50,7 +50,6 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     for line in summary["lines"]:
         console.print(line)
         log.info(line)
-    console.print(f"run directory: {run_dir.path}")
     run_dir.update(final={k: v for k, v in summary.items() if k != "lines"})
     return summary
 

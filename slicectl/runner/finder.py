@@ -40,7 +40,7 @@ def find_run(value, key: str, what: str, accept: Accept, outputs: Path = Path("o
             reason = accept(run)
             if reason is not None:
                 raise UserError(f"{key}: {run.path} is refused: {reason}; a {what} is needed")
-    console.print(f"{key}: {run.path}")
+    console.print(f"{key}: {run.path}", soft_wrap=True)
     return run
 
 

@@ -73,7 +73,6 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                            "split": "eval", **row}])
     pd.concat([per_step, final], ignore_index=True).to_csv(run_dir.metrics_path, index=False)
     console.print(table4(row, str(cfg.agent._target_).rsplit(".", 1)[-1]))
-    console.print(f"run directory: {run_dir.path}")
     run_dir.update(final=row)
     return row
 

@@ -93,7 +93,6 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     final = evaluate_policies({f"{cfg.method} TL": agent}, eval_env, seeds, budget.eval_steps, run_dir)
     console.print(metrics_table(f"after {budget.total_steps} fine-tuning steps, {len(seeds)} networks "
                                 f"x {budget.eval_steps} steps", final))
-    console.print(f"run directory: {run_dir.path}")
     return {k: float(np.mean(v)) for k, v in final[f"{cfg.method} TL"].items()}
 
 

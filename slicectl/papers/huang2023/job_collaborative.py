@@ -59,6 +59,5 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         console.print(t)
     for line in lines:
         console.print(line)
-    console.print(f"run directory: {run_dir.path}")
     run_dir.update(final={"table_iii": data})
     return {"table_iii": data}

@@ -53,7 +53,6 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     hs.save_user_agents(run_dir, users, user_envs, user_cfg)
     hs.save_slice_agents(run_dir, agents, cfgs)
     console.print(fig4_table(final, run_dir))
-    console.print(f"run directory: {run_dir.path}")
     summary = {k: {m: sum(v) / len(v) for m, v in res.items()} for k, res in final.items()}
     run_dir.update(final=summary)
     return summary

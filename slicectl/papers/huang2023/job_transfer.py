@@ -57,7 +57,6 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         env_cfgs.append(env_cfg)
     hs.save_user_agents(run_dir, agents, env_cfgs, agent_cfg)
     console.print(table_ii(rows, budget.eval_steps))
-    console.print(f"run directory: {run_dir.path}")
     run_dir.update(final={"table_ii": rows})
     return {"table_ii": rows}
 

@@ -97,7 +97,6 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     _write(run_dir, rows, n)
     final = {r["policy"]: r for r in rows}  # the last row of each policy
     console.print(offline_table(final, n, updates, len(seeds), eval_steps))
-    console.print(f"run directory: {run_dir.path}")
     summary = {p: {"reward": r["reward"], "utility": r["utility"]} for p, r in final.items()}
     run_dir.update(final=summary)
     return summary

@@ -78,7 +78,6 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                "utility": table[-1]["utility"], "plain_utility": table[-1]["plain_utility"]}
     console.print(f"reward ≥ {reach:g} first reached after {_steps(summary['reach'])} real steps with "
                   f"the twin, {_steps(summary['plain_reach'])} without")
-    console.print(f"run directory: {run_dir.path}")
     run_dir.update(final=summary)
     return summary
 

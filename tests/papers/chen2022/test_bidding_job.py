@@ -8,6 +8,7 @@ from slicectl.agents.dqn import DQNAgent
 from slicectl.agents.independent import IndependentAgents
 from slicectl.agents.tabular import QLearningAgent
 from tests.conftest import SMOKE
+from tests.conftest import dqn, ql
 
 
 def contextual_bandit(agents, steps, rng, n_ctx=2, n_actions=3):
@@ -22,7 +23,7 @@ def contextual_bandit(agents, steps, rng, n_ctx=2, n_actions=3):
 
 
 def test_tabular_q_learning_learns_a_bandit_and_independent_agents_keep_their_columns():
-    agents = IndependentAgents([QLearningAgent(1, 3, bins=4, lr=0.5, eps_decay_steps=50, seed=m)
+    agents = IndependentAgents([ql(1, 3, bins=4, lr=0.5, eps_decay_steps=50, seed=m)
                                 for m in range(2)])
     contextual_bandit(agents, 200, np.random.default_rng(0))
     obs = np.array([[[0.25], [0.25]], [[1.75], [1.75]]], dtype=np.float32)   # contexts 0 and 1
@@ -32,7 +33,7 @@ def test_tabular_q_learning_learns_a_bandit_and_independent_agents_keep_their_co
 def test_tabular_ties_are_broken_at_random():
     """An unvisited state has all-zero values: greedy picks uniformly among them
     (not always action 0); a state with one best action always picks it."""
-    agent = QLearningAgent(1, 4, seed=0)
+    agent = ql(1, 4, seed=0)
     obs = np.full((400, 1), 0.25, np.float32)
     counts = np.bincount(agent.act(obs, explore=False), minlength=4)
     assert (counts > 60).all(), counts
@@ -42,7 +43,7 @@ def test_tabular_ties_are_broken_at_random():
 
 def test_tabular_checkpoint_continues_identically():
     def make():
-        return IndependentAgents([QLearningAgent(1, 3, target_every=7, seed=m) for m in range(2)])
+        return IndependentAgents([ql(1, 3, target_every=7, seed=m) for m in range(2)])
     a, b = make(), make()
     contextual_bandit(a, 20, np.random.default_rng(1))
     b.load_state_dict(a.state_dict())
@@ -53,7 +54,7 @@ def test_tabular_checkpoint_continues_identically():
 
 
 def test_dqn_hard_target_copy_every_n_updates():
-    agent = DQNAgent(2, 3, hidden=(8,), learning_starts=4, batch_size=4, target_every=5, seed=0)
+    agent = dqn(2, 3, hidden=(8,), learning_starts=4, batch_size=4, target_every=5, seed=0)
     rng = np.random.default_rng(0)
 
     def same():

@@ -6,10 +6,11 @@ import torch
 from slicectl.agents.td3 import TD3Agent
 from slicectl.papers.huang2023.transfer import transfer_user_agent
 from slicectl.papers.huang2023.remap import remap_axis
+from tests.conftest import td3
 
 
 def _agent(K, seed):
-    return TD3Agent(2 * K + 1, K, np.zeros(K), np.ones(K), hidden=(64, 32), seed=seed,
+    return td3(2 * K + 1, K, np.zeros(K), np.ones(K), hidden=(64, 32), seed=seed,
                     buffer_size=256)
 
 

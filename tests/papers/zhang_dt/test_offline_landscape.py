@@ -6,6 +6,7 @@ import torch
 from slicectl.agents.dqn import DQNAgent
 from slicectl.papers.zhang_dt import landscape, offline
 from tests.conftest import SMOKE
+from tests.conftest import dqn
 
 
 def bandit_data(n: int = 400, n_actions: int = 6, seed: int = 0) -> dict:
@@ -18,7 +19,7 @@ def bandit_data(n: int = 400, n_actions: int = 6, seed: int = 0) -> dict:
 
 
 def agent(n_actions: int = 6, seed: int = 0) -> DQNAgent:
-    return DQNAgent(3, n_actions, hidden=(32,), lr=3e-3, gamma=0.0, batch_size=64, seed=seed)
+    return dqn(3, n_actions, hidden=(32,), lr=3e-3, gamma=0.0, batch_size=64, seed=seed)
 
 
 def test_twin_penalty_is_eq13_and_pulls_the_agent_onto_theta2():

@@ -13,6 +13,7 @@ from slicectl.papers.zhang_dt.digital_twin import empower
 from slicectl.papers.zhang_dt.twin_env import TwinBatchEnv, TwinEnv
 from slicectl.papers.zhang_dt.twin_model import TwinModel, errors, fit, histories
 from tests.conftest import SMOKE
+from tests.conftest import dqn
 
 
 def synthetic(n_episodes: int, steps: int, seed: int = 0) -> dict:
@@ -62,7 +63,7 @@ def test_twin_learns_a_known_transition_and_utility():
 
 
 def test_eq8_mixes_every_network_parameter():
-    a1, a2 = DQNAgent(3, 10, hidden=(8,), seed=0), DQNAgent(3, 10, hidden=(8,), seed=1)
+    a1, a2 = dqn(3, 10, hidden=(8,), seed=0), dqn(3, 10, hidden=(8,), seed=1)
     p1 = {n: [p.clone() for p in m.parameters()] for n, m in a1.networks().items()}
     p2 = {n: [p.clone() for p in m.parameters()] for n, m in a2.networks().items()}
     empower(a1, a2, zeta=0.3)
