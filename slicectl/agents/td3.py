@@ -43,10 +43,9 @@ class TD3Agent:
                  batch_size: int, buffer_size: int, learning_starts: int,
                  policy_delay: int, n_critics: int, target_noise: float,
                  noise_clip: float, sigma: float, epsilon: float,
-                 sampler: Sampler | None = None, critic_hidden: Sequence[int] | None = None,
-                 action_l2: float, items: int | None = None, ddpg: bool,
-                 gradient_steps: int, agents: int | None = None,
-                 device: str = "cpu", seed: int = 0):
+                 critic_hidden: Sequence[int] | None, action_l2: float, ddpg: bool,
+                 gradient_steps: int, sampler: Sampler | None = None, items: int | None = None,
+                 agents: int | None = None, device: str = "cpu", seed: int = 0):
         if ddpg:  # TD3's three changes off, whatever the keys for them say (presets set them for TD3)
             n_critics, policy_delay, target_noise = 1, 1, 0.0
         self.action_dim = action_dim

@@ -39,7 +39,7 @@ class DQNCfg(OffPolicyCfg):
     eps_end: float = Field(ge=0, le=1)
     eps_decay_steps: float = Field(gt=0)
     max_grad_norm: float = Field(gt=0)
-    target_every: Optional[int] = Field(default=None, ge=1)
+    target_every: Optional[int] = Field(ge=1)
     discrete: ClassVar[bool] = True
 
 
@@ -55,8 +55,8 @@ class QLCfg(Strict):
     eps_start: float = Field(ge=0, le=1)
     eps_end: float = Field(ge=0, le=1)
     eps_decay_steps: float = Field(gt=0)
-    target_every: Optional[int] = Field(default=None, ge=1)
-    learning_starts: int = Field(default=0, ge=0)
+    target_every: Optional[int] = Field(ge=1)
+    learning_starts: int = Field(ge=0)
     buffer_size: Optional[int] = Field(default=None, ge=1)   # unused by a table (see the agent)
     hidden: Optional[list[int]] = None                       # unused by a table (see the agent)
     discrete: ClassVar[bool] = True
@@ -89,7 +89,7 @@ class TD3Cfg(OffPolicyCfg):
     noise_clip: float = Field(ge=0)
     sigma: float = Field(ge=0)
     epsilon: float = Field(ge=0, le=1)
-    critic_hidden: Optional[list[int]] = Field(default=None, min_length=1)
+    critic_hidden: Optional[list[int]] = Field(min_length=1)
     gradient_steps: int = Field(ge=1)
     action_l2: float = Field(ge=0)
     per_item: bool

@@ -42,7 +42,7 @@ class BiddingEnvCfg(LinkCfg):
     rho: float = Field(ge=0)
     phi: list[float]
     omega: float = Field(ge=0)
-    penalty_r: Optional[float] = Field(default=None, ge=0)
+    penalty_r: Optional[float] = Field(ge=0)
     rate_unit_bps: float = Field(gt=0)
     mix: list[list[int]] = Field(min_length=1)
     services: list[ServiceCfg]

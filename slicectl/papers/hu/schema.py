@@ -97,7 +97,7 @@ class MulticellJobCfg(Strict):
     vae_alpha: float = Field(ge=0)
     small_var: float = Field(gt=0)
     frozen_layers: int = Field(ge=1)
-    instances: Optional[int] = Field(default=None, ge=1)
+    instances: Optional[int] = Field(ge=1)
 
 
 def check_source(cfg: dict, root) -> None:
