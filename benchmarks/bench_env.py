@@ -8,6 +8,7 @@ import numpy as np
 from benchmarks.reference_loop import run_window
 from slicectl.baselines.oracle import OraclePolicy
 from slicectl.sim.ran_env import RanBatchEnv, default_kwargs
+from slicectl.runner.build import baseline_cfg
 
 
 def make(num_envs: int) -> RanBatchEnv:
@@ -38,7 +39,7 @@ def loop_steps_per_second(windows: int = 3) -> float:
 def oracle_seconds(search: str, decisions: int) -> float:
     env = make(1)
     obs = env.reset([0])
-    oracle = OraclePolicy(env, search=search)
+    oracle = OraclePolicy(env, 0, search=search, coarse_units=int(baseline_cfg("oracle").coarse_units))
     oracle.act(obs)  # warm-up
     t0 = time.perf_counter()
     for _ in range(decisions):

@@ -29,13 +29,13 @@ def _filled(agent: TD3Agent, agents: int) -> TD3Agent:
 
 def stacked_updates_per_second(updates: int) -> float:
     """Updates of all 12 cells' agents per second, as one stacked agent."""
-    agent = _filled(TD3Agent(K * OBS, K * ACT, 0.0, 1.0, agents=K, **agent_defaults("td3", **NETS)), K)
+    agent = _filled(TD3Agent(K * OBS, K * ACT, 0.0, 1.0, agents=K, **agent_defaults("td3", epsilon=0.0, **NETS)), K)
     return calls_per_second(agent.update, updates)
 
 
 def loop_updates_per_second(updates: int) -> float:
     """Updates of all 12 cells' agents per second, one agent after another."""
-    agents = [_filled(TD3Agent(OBS, ACT, 0.0, 1.0, seed=k, **agent_defaults("td3", **NETS)), 1) for k in range(K)]
+    agents = [_filled(TD3Agent(OBS, ACT, 0.0, 1.0, seed=k, **agent_defaults("td3", epsilon=0.0, **NETS)), 1) for k in range(K)]
 
     def update_all():
         for a in agents:

@@ -23,7 +23,7 @@ def _data(n: int):
 
 def slicectl_updates_per_second(updates: int) -> float:
     agent = TD3Agent(OBS_DIM, ACTION_DIM, low=0.0, high=1.0, **agent_defaults(
-        "td3", hidden=HIDDEN, batch_size=BATCH, policy_delay=DELAY, learning_starts=10**9))
+        "td3", hidden=HIDDEN, batch_size=BATCH, policy_delay=DELAY, learning_starts=10**9, epsilon=0.0))
     obs, act, rew, nxt = _data(10_000)
     agent.observe(obs, act, rew, nxt, np.zeros(len(rew)))
     return calls_per_second(agent.update, updates)

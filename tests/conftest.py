@@ -59,3 +59,12 @@ def td3(*args, **kw):
         kw = {"epsilon": 0.0, "sigma": 0.1, **kw}
     return _td3(*args, **kw)
 ql = _agent("slicectl.agents.tabular:QLearningAgent", "ql")
+
+
+def baseline(name: str, env, seed: int = 0, **options):
+    """Baseline ``name`` for ``env`` as conf/baseline/<name>.yaml sets it, ``options`` on top."""
+    from omegaconf import OmegaConf
+
+    from slicectl.runner.build import baseline_cfg, make_baseline
+
+    return make_baseline(OmegaConf.merge(baseline_cfg(name), options), env, seed)

@@ -86,3 +86,18 @@ def test_agent_settings_are_declared_once_in_yaml():
         for key in agent_defaults(name):
             if key in params:
                 assert params[key].default is inspect.Parameter.empty, f"{name}: {key} has a default"
+
+
+def test_baseline_options_are_declared_once_in_yaml():
+    """Every option a baseline's YAML sets has no default in the baselines that take it."""
+    import inspect
+
+    from slicectl.runner.build import baseline_cfg
+
+    reg = registry.load()
+    for (name, _), entry in reg.baselines.items():
+        params = inspect.signature(registry.resolve(entry.target)).parameters
+        for key in baseline_cfg(name):
+            if key in params:
+                assert params[key].default is inspect.Parameter.empty, f"{entry.target}: {key} has a default"
+

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import slicectl  # noqa: F401 - registers the Gymnasium ids
-from slicectl.baselines.oracle import OraclePolicy
 from slicectl.sim.actions import shares_to_units, split_table
+from tests.conftest import baseline
 
 
 def test_split_table_matches_the_paper():
@@ -89,7 +89,7 @@ def test_oracle_prediction_is_what_the_real_step_yields(make_env):
     state is exactly what the env then returns, and no split does better."""
     env = make_env(num_envs=2)
     obs = env.reset([3, 4])
-    oracle = OraclePolicy(env, search="exhaustive")
+    oracle = baseline("oracle", env, search="exhaustive")
     best = [oracle.best(b) for b in range(2)]
     scores = env.core.score(0, env.table)["utility"]
     _, _, _, info = env.step(oracle.act(obs))
@@ -101,7 +101,7 @@ def test_oracle_prediction_is_what_the_real_step_yields(make_env):
 def test_load_matters_and_the_oracle_beats_fixed_splits(make_env):
     env = make_env(num_envs=4, episode_steps=5)
     obs = env.reset([0, 1, 2, 3])
-    oracle = OraclePolicy(env)
+    oracle = baseline("oracle", env)
     equal_u, oracle_u = [], []
     for _ in range(5):
         units = env.table[[env._equal_index()] * 4]
@@ -117,7 +117,7 @@ def test_coarse_oracle_is_within_half_a_percent_of_exhaustive(make_env):
     exhaustive optimum over all 4851 splits."""
     env = make_env(num_envs=3)
     obs = env.reset([5, 6, 7])
-    coarse, full = OraclePolicy(env, search="coarse"), OraclePolicy(env, search="exhaustive")
+    coarse, full = baseline("oracle", env, search="coarse"), baseline("oracle", env, search="exhaustive")
     gaps = []
     for _ in range(4):
         for b in range(3):

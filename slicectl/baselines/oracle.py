@@ -16,7 +16,7 @@ class OraclePolicy(Policy):
     split within one coarse step of the best — the same answer in practice at
     a fraction of the cost."""
 
-    def __init__(self, env, seed: int = 0, search: str = "coarse", coarse_units: int = 5):
+    def __init__(self, env, seed: int, search: str, coarse_units: int):
         super().__init__(env, seed)
         if search not in ("exhaustive", "coarse"):
             raise ValueError(f"search must be 'exhaustive' or 'coarse', not {search!r}")

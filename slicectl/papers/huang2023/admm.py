@@ -73,8 +73,7 @@ class AdmmPolicy:
     """Slice-level budgets by ADMM for a ``HuangSliceLevelBatchEnv`` whose
     user policies are set (it reads the env's current state)."""
 
-    def __init__(self, env, seed: int = 0, rho: float = 0.05, tol: float = 1e-3,
-                 grid_points: int = 101, max_iter: int = 2000):
+    def __init__(self, env, seed: int, rho: float, tol: float, grid_points: int, max_iter: int):
         self.env, self.rho, self.tol = env, rho, tol
         self.grid = np.linspace(0.0, env.system.resource, grid_points)
         self.max_iter = max_iter

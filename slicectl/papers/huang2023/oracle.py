@@ -70,7 +70,7 @@ class HuangUserOracle:
     ``action_mode=shares``: the agents' x always sums to z, so the oracle
     maximises under Σx = z too (``water_fill``; the β term is then zero)."""
 
-    def __init__(self, env, seed: int = 0, ftol: float = 1e-10):
+    def __init__(self, env, seed: int, ftol: float):
         self.env = env
         self.ftol = ftol
 

@@ -13,11 +13,9 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 
-from slicectl.papers.huang2023.admm import AdmmPolicy
-from slicectl.papers.huang2023.oracle import SystemOracle
 from slicectl.baselines.simple import RandomPolicy
 from slicectl.papers.huang2023 import stages as hs
-from slicectl.runner.build import make_env
+from slicectl.runner.build import baseline_cfg, make_baseline, make_env
 from slicectl.runner.evaluate import evaluate, mean_ci
 
 ROWS = (("random", None), ("ADMM", None), ("H-DDPG", "direct_ddpg"), ("H-TD3", "direct"),
@@ -37,8 +35,10 @@ def table_iii(cfg: DictConfig, pre_users: list, post_users: list, slice_agents: 
                 continue
             users = post_users if name == "H-TD3 (IV)" else pre_users
             env.set_user_policies([hs.greedy(a) for a in users])
-            policy = {"random": lambda: RandomPolicy(env, seed), "ADMM": lambda: AdmmPolicy(env, seed),
-                      "oracle": lambda: SystemOracle(env, seed)}.get(name, lambda: slice_agents[key])()
+            policy = {"random": lambda: RandomPolicy(env, seed),
+                      "ADMM": lambda: make_baseline(baseline_cfg("admm"), env, seed),
+                      "oracle": lambda: make_baseline(baseline_cfg("oracle"), env, seed)}.get(
+                name, lambda: slice_agents[key])()
             res[name] = {k: v * steps for k, v in evaluate(policy, env, seeds, steps).items()}
         out[scenario] = res
     return out

@@ -11,6 +11,7 @@ import slicectl  # noqa: F401 - registers the Gymnasium ids
 from slicectl.papers.huang2023.slice_model import HuangSliceCore, HuangSliceParams, reallocate
 from slicectl.config.defaults import env_defaults
 from slicectl.papers.huang2023.user_env import HuangUserBatchEnv
+from tests.conftest import baseline
 
 
 def user_env(**kw) -> HuangUserBatchEnv:
@@ -85,11 +86,9 @@ def test_shares_mode_meets_the_budget_exactly():
 
 @pytest.mark.parametrize("mode", ["absolute", "shares"])
 def test_oracle_beats_every_policy_on_every_step(mode):
-    from slicectl.papers.huang2023.oracle import HuangUserOracle
-
     env = user_env(num_envs=4, action_mode=mode)
     obs = env.reset([1, 2, 3, 4])
-    oracle = HuangUserOracle(env)
+    oracle = baseline("oracle", env)
     rng = np.random.default_rng(0)
     for _ in range(5):
         core, theta = env.core, env.core.traffic()

@@ -6,6 +6,7 @@ from gymnasium.utils.env_checker import check_env
 import slicectl  # noqa: F401 - registers the Gymnasium ids
 from slicectl.config.defaults import env_defaults
 from slicectl.papers.huang2023.system import HuangSliceLevelBatchEnv, HuangUserInSystemBatchEnv
+from tests.conftest import baseline
 
 
 def slice_env(cls=HuangSliceLevelBatchEnv, user: dict | None = None, **kw):
@@ -108,12 +109,11 @@ def test_user_in_system_env_sees_its_slice_and_the_others_act():
 
 
 def test_system_oracle_beats_every_policy_on_every_step():
-    from slicectl.papers.huang2023.oracle import SystemOracle
 
     env = slice_env(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
     twin = slice_env(num_envs=3, tau=2, episode_steps=10, slices=SLICES)
     env.reset([1, 2, 3])
-    oracle, rng = SystemOracle(env), np.random.default_rng(0)
+    oracle, rng = baseline("oracle", env), np.random.default_rng(0)
     R = env.system.resource
     for _ in range(4):
         state = env.state_dict()
