@@ -86,20 +86,18 @@ def run_job(job: str, args: list[str]) -> None:
         sys.argv = saved
 
 
-def _key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
-
-
-def run_command(name: str, args: list[str]) -> None:
+def run_command(name: str, args: list[str], prefix: tuple[str, ...] = ()) -> None:
     """Subcommand ``name`` with the user's arguments: the variant for the env
-    they name, its prefix overrides first (those whose key they set left out;
-    an experiment preset names its own env)."""
-    envs = [a.split("=", 1)[1] for a in args if _key(a) == "env" and "=" in a]
+    they name, its prefix overrides (and ``prefix``) first, those whose key
+    they set left out (an experiment preset names its own env)."""
+    from slicectl.config.overrides import override_key as key
+
+    envs = [a.split("=", 1)[1] for a in args if key(a) == "env" and "=" in a]
     cmd = registry.command(name, envs[-1] if envs else None)
-    given = {_key(a) for a in args}
-    prefix = [p for p in cmd.prefix
-              if _key(p) not in given and not (_key(p) == "env" and "experiment" in given)]
-    run_job(cmd.job, [*prefix, *args])
+    given = {key(a) for a in args}
+    kept = [p for p in (*cmd.prefix, *prefix)
+            if key(p) not in given and not (key(p) == "env" and "experiment" in given)]
+    run_job(cmd.job, [*kept, *args])
 
 
 def _command_help(name: str) -> str:
@@ -124,13 +122,10 @@ for _name in registry.load().commands:
 def eval_(ctx: typer.Context,
           baseline: Optional[str] = typer.Option(None, "--baseline",
                                                  help=" | ".join(registry.baseline_names()))):
-    args = list(ctx.args)
-    if baseline:
-        home = registry.baseline_env(baseline)  # a baseline brings its own env unless one is named
-        if home and not {_key(a) for a in args} & {"env", "experiment"}:
-            args.insert(0, f"env={home}")
-        args.append(f"baseline={baseline}")
-    run_command("eval", args)
+    if baseline is None:
+        return run_command("eval", list(ctx.args))
+    home = registry.baseline_env(baseline)  # a baseline brings its own env unless one is named
+    run_command("eval", [*ctx.args, f"baseline={baseline}"], prefix=(f"env={home}",) if home else ())
 
 
 @app.command(help="Table of final metrics across runs, grouped by config, mean ± 95% CI "

@@ -1,6 +1,6 @@
 """Configuration (above the runner): the root schema and validation, the
-override checks the CLI runs before Hydra, the run finder, and the Hydra
-task function every job runs through.
+override checks the CLI runs before Hydra, the envs' and agents' defaults
+from their YAML, and the Hydra task function every job runs through.
 
 The OmegaConf resolvers the YAML uses are registered here, so that every
 path that composes a config (the CLI's pre-checks, the Hydra task) has them."""

@@ -12,6 +12,11 @@ from omegaconf import OmegaConf
 from slicectl.config.schema import did_you_mean, validate
 from slicectl.errors import UserError
 
+def override_key(override: str) -> str:
+    """The key an override sets: ``+agent.lr=1`` and ``~agent.lr`` both name ``agent.lr``."""
+    return override.split("=", 1)[0].lstrip("+~")
+
+
 def _conf_dirs():
     from slicectl import registry
 
@@ -63,7 +68,7 @@ def _implied_agent(overrides: list[str]) -> list[str]:
     given, as rl-zoo3 picks per-env defaults (hu's cells: a stackable td3)."""
     from slicectl import registry
 
-    keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
+    keys = {override_key(o) for o in overrides}
     envs = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == "env"]
     if "agent" in keys or not envs:
         return overrides

@@ -12,6 +12,7 @@ from slicectl import registry
 from slicectl.agents.independent import IndependentAgents
 from slicectl.errors import Unavailable, UserError, did_you_mean
 
+
 def check_targets(cfg: DictConfig, where: str = "") -> None:
     """Refuse any ``_target_`` the registry does not list (``os.system``...)."""
     node = OmegaConf.to_container(cfg, resolve=False) if isinstance(cfg, DictConfig) else cfg

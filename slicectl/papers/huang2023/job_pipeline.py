@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from slicectl import registry
 from slicectl.console import console
+from slicectl.config.overrides import override_key
 from slicectl.config.schema import validate
 from slicectl.runner.lifecycle import is_completed, running
 from slicectl.runner.rundir import RunDir
@@ -21,7 +22,7 @@ DROP = ("stage", "init_from", "resume", "job")
 
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
-    given = [o for o in HydraConfig.get().overrides.task if o.split("=", 1)[0].lstrip("+~") not in DROP]
+    given = [o for o in HydraConfig.get().overrides.task if override_key(o) not in DROP]
     prev: Path | None = None
     results = {}
     for n in (1, 2, 3, 4):
