@@ -21,9 +21,13 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                        "overrides: `slicectl train agent=ddqn seed=3`, sweeps with -m.")
 
 EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True, **HELP}
-FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
-                    "-cn", "--config-dir", "-cd", "--experimental-rerun", "--info"}
+# Hydra flags slicectl passes on, with the values they take (None: any)
+FLAGS_WITH_VALUE = {"--cfg": ("job", "hydra", "all"), "-c": ("job", "hydra", "all"),
+                    "--package": None, "-p": None,
+                    "--info": ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")}
 FLAGS = {"-m", "--multirun", "--resolve", "--hydra-help", "--shell-completion", "-sc"}
+# slicectl's config is its own (experiment= picks a preset); a rerun unpickles a file
+REFUSED_FLAGS = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
 
 
 def _version(value: bool) -> None:
@@ -55,12 +59,18 @@ def split_args(args: list[str]) -> tuple[list[str], list[str]]:
     flags, overrides = [], []
     it = iter(args)
     for a in it:
-        if a in FLAGS_WITH_VALUE:
-            flags.append(a)
-            nxt = next(it, None)
-            if nxt is not None:
-                flags.append(nxt)
-        elif a in FLAGS or a.startswith("--cfg="):
+        name, eq, inline = a.partition("=")
+        if name in REFUSED_FLAGS:
+            raise UserError(f"{name} is not available: slicectl composes its own config "
+                            "(pick a preset with experiment=<name>)")
+        if name in FLAGS_WITH_VALUE:
+            value = inline if eq else next(it, None)
+            allowed = FLAGS_WITH_VALUE[name]
+            if value is None or (allowed is not None and value not in allowed):
+                raise UserError(f"{name} takes one of: {', '.join(allowed or ('a package',))}"
+                                + (f" (got {value!r})" if value is not None else ""))
+            flags += [name, value]
+        elif a in FLAGS:
             flags.append(a)
         else:
             overrides.append(a)
@@ -70,8 +80,8 @@ def split_args(args: list[str]) -> tuple[list[str], list[str]]:
 def run_job(job: str, args: list[str]) -> None:
     from slicectl.config import overrides as ov, task
 
-    flags, overrides = split_args(args)
     try:
+        flags, overrides = split_args(args)
         overrides = ov.prepare(job, overrides, multirun=bool({"-m", "--multirun"} & set(flags)),
                                check="--hydra-help" not in flags)
     except UserError as exc:
@@ -163,6 +173,9 @@ def _guard(fn) -> None:
         fn()
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    except OSError as exc:  # --out in an unwritable place, a full disk
+        typer.echo(f"error: {exc.strerror}: {exc.filename}" if exc.filename else f"error: {exc}", err=True)
         raise typer.Exit(2)
 
 

@@ -94,7 +94,7 @@ def trained(tmp_path_factory):
     from tests.conftest import slicectl
 
     root = tmp_path_factory.mktemp("trained")
-    run = root / "run"
+    run = root / "outputs" / "run"
     r = slicectl("train", *SMOKE, "eval.compare=[]", "train.total_steps=40",
                  f"hydra.run.dir={run}", cwd=root)
     assert r.returncode == 0, r.stderr

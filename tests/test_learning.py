@@ -7,7 +7,7 @@ import pytest
 
 @pytest.mark.slow
 def test_default_dqn_beats_random_and_nears_the_oracle(cli):
-    run = cli.cwd / "run"
+    run = cli.cwd / "outputs" / "run"
     r = cli("train", f"hydra.run.dir={run}", timeout=1200)  # the default config, unchanged
     assert r.returncode == 0, r.stderr
     final = json.loads((run / "manifest.json").read_text())["final"]

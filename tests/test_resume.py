@@ -7,6 +7,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from tests.conftest import SMOKE
 
@@ -17,9 +18,9 @@ def _rows(path):
     return pd.read_csv(path).drop(columns="wall_s")
 
 
-def kill9_midway(cli, job: str, args: list[str], run, rows: int = 6) -> list[str]:
-    """Start `slicectl <job> *args` in ``run``, kill -9 it once ``rows``
-    lines of metrics are on disk; returns those lines."""
+def kill9_midway(cli, job: str, args: list[str], run, rows: int = 6, sig=signal.SIGKILL) -> list[str]:
+    """Start `slicectl <job> *args` in ``run``, kill -9 it (or send ``sig``)
+    once ``rows`` lines of metrics are on disk; returns those lines."""
     proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", job, *args,
                              f"hydra.run.dir={run}"], cwd=cli.cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -27,9 +28,10 @@ def kill9_midway(cli, job: str, args: list[str], run, rows: int = 6) -> list[str
     deadline = time.time() + 300
     while time.time() < deadline and (not metrics.exists() or len(metrics.read_text().splitlines()) < rows):
         time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
+    os.kill(proc.pid, sig)
     proc.wait()
-    assert json.loads((run / "manifest.json").read_text())["status"] == "running"
+    status = json.loads((run / "manifest.json").read_text())["status"]
+    assert status == ("running" if sig == signal.SIGKILL else "interrupted")
     return metrics.read_text().splitlines()
 
 
@@ -51,17 +53,17 @@ def assert_resumed_equals_full(cli, killed, full, before: list[str]) -> None:
 
 
 def test_kill9_then_resume_equals_uninterrupted(cli):
-    full = cli.cwd / "full"
+    full = cli.cwd / "outputs" / "full"
     r = cli("train", *ARGS, f"hydra.run.dir={full}")
     assert r.returncode == 0, r.stderr
-    killed = cli.cwd / "killed"
+    killed = cli.cwd / "outputs" / "killed"
     before = kill9_midway(cli, "train", ARGS, killed)
     assert len(before) >= 6
     assert_resumed_equals_full(cli, killed, full, before)
 
 
 def test_ctrl_c_marks_interrupted_and_resumes(cli):
-    run = cli.cwd / "run"
+    run = cli.cwd / "outputs" / "run"
     # a job started in the background of a non-interactive shell (CI) inherits
     # SIGINT ignored, and Python then keeps ignoring it: give the child the
     # default disposition, as a terminal would
@@ -82,3 +84,14 @@ def test_ctrl_c_marks_interrupted_and_resumes(cli):
     assert r.returncode == 0, r.stderr
     assert json.loads((run / "manifest.json").read_text())["status"] == "completed"
     assert pd.read_csv(metrics)["env_steps"].max() == 300
+
+
+@pytest.mark.parametrize("env", [["env=iiot", "agent=td3"], ["stage=1"]], ids=["iiot", "huang_user"])
+def test_sigterm_then_resume_equals_uninterrupted(cli, env):
+    args = [*ARGS, *env]
+    full = cli.cwd / "outputs" / "full"
+    r = cli("train", *args, f"hydra.run.dir={full}")
+    assert r.returncode == 0, r.stderr
+    killed = cli.cwd / "outputs" / "killed"
+    before = kill9_midway(cli, "train", args, killed, rows=4, sig=signal.SIGTERM)
+    assert_resumed_equals_full(cli, killed, full, before)

@@ -10,6 +10,7 @@ from slicectl import registry
 from slicectl.analysis.paired import paired_differences, print_paired
 from slicectl.analysis.runs import final_row, find_runs
 from slicectl.console import console
+from slicectl.errors import UserError
 from slicectl.runner.evaluate import mean_ci
 
 
@@ -33,6 +34,8 @@ def report(paths: list[Path], out: Path | None = None, paired: str | None = None
     summary = pd.DataFrame(table_rows)
     first = Path(paths[0])
     out = Path(out) if out else (first if not (first / "manifest.json").is_file() else runs[0].path) / "report.csv"
+    if not out.parent.is_dir():
+        raise UserError(f"--out {out}: the directory {out.parent} does not exist")
     summary.to_csv(out, index=False)
     paper = registry.figures_for(runs)
     if paper is not None and paper.report:  # a paper's own table (chen2022: Table 4's layout)

@@ -22,8 +22,14 @@ class Run:
 
 
 def find_runs(paths: list[Path]) -> list[Run]:
-    """Every run directory at or below ``paths`` (a multirun dir holds many)."""
+    """Every completed run directory at or below ``paths`` (a multirun dir
+    holds many); runs that are not completed (running, stale, failed,
+    interrupted) are left out, and the count of them said."""
+    from slicectl.console import console
+    from slicectl.runner.rundir import RunDir
+
     dirs: list[Path] = []
+    left_out: dict[str, int] = {}
     for p in paths:
         p = Path(p)
         if not p.is_dir():
@@ -35,7 +41,17 @@ def find_runs(paths: list[Path]) -> list[Run]:
         # has metrics of its own (twin-train), those stand for its phases
         found = [d for d in found if (d / "metrics.csv").is_file()] or found
         found = [d for d in found if not any(a in found for a in d.parents)]
-        dirs += found
+        for d in found:
+            status = RunDir(d).status()
+            if status == "completed":
+                dirs.append(d)
+            else:
+                left_out[status] = left_out.get(status, 0) + 1
+    said = ", ".join(f"{n} {status}" for status, n in sorted(left_out.items()))
+    if not dirs:
+        raise UserError(f"no completed runs in {', '.join(map(str, paths))}; left out as not completed: {said}")
+    if left_out:
+        console.print(f"left out {sum(left_out.values())} runs that are not completed: {said}")
     runs = [_read(d) for d in dirs]
     # label each run by the overrides that differ between runs only
     common = set.intersection(*(set(r.group.split(" ")) for r in runs)) if len(runs) > 1 else set()
@@ -75,6 +91,10 @@ def _read(d: Path) -> Run:
         metrics = pd.read_csv(metrics_path)
     except Exception as exc:  # noqa: BLE001 - pandas raises several types
         raise UserError(f"unreadable metrics.csv in {d}: {str(exc).splitlines()[0]}") from None
+    if not {"env_steps", "split"} <= set(metrics.columns):
+        raise UserError(f"metrics.csv in {d} is not a slicectl metrics file (no env_steps and split columns)")
+    if metrics.empty:
+        raise UserError(f"metrics.csv in {d} has no rows")
     return Run(path=d, group=group, seed=seed, metrics=metrics)
 
 

@@ -7,10 +7,21 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import OmegaConf, open_dict
 
-from slicectl.config.schema import did_you_mean, validate
+from slicectl.config.schema import did_you_mean, digest, validate
 from slicectl.errors import UserError
+
+
+# The hydra.* settings a user may give (where runs go, how a sweep launches,
+# how much Hydra logs). Every other hydra key is refused: callbacks, logging
+# handlers, env_set and the like name code to run or change the process.
+HYDRA_KEYS = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweep.subdir", "hydra.verbose",
+              "hydra/launcher", "hydra/sweeper")
+HYDRA_PREFIXES = ("hydra.launcher.", "hydra.sweeper.")
+REQUIRED_GROUPS = ("env", "agent", "job", "scale")   # config groups that cannot be null
+MAX_RUNS = 1000   # runs one command may launch (and the pre-check composes)
+
 
 def override_key(override: str) -> str:
     """The key an override sets: ``+agent.lr=1`` and ``~agent.lr`` both name ``agent.lr``."""
@@ -51,6 +62,15 @@ def search_path_override() -> list[str]:
 def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) -> list[str]:
     """The overrides to hand Hydra for ``job``; raises UserError if invalid."""
     overrides = [_quote_stage(o) for o in overrides]
+    check_hydra_keys(overrides)
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if not override_key(o):
+            raise UserError(f"{o}: the key is missing (key=value)")
+        if override_key(o) == "job" or override_key(o).startswith("job."):
+            raise UserError(f"{override_key(o)}: set by the command (slicectl <job> ...), not an override")
+        if key in REQUIRED_GROUPS and value in ("null", "~"):
+            raise UserError(f"{key}: an option is needed (options: {', '.join(group_options(key))})")
     resume = [o for o in overrides if o.split("=", 1)[0].lstrip("+") == "resume"]
     if resume and job == "train":
         overrides = _resume_overrides(resume[0].split("=", 1)[1], overrides)
@@ -59,8 +79,33 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
     overrides = [*search_path_override(), *_implied_agent(overrides)]
     if check:
         for combo in _combinations(overrides, multirun):
-            _check(combo)
+            cfg = _check(combo)
+        if resume and job == "train":
+            _same_config(Path(resume[0].split("=", 1)[1]).expanduser().resolve(), cfg)
     return overrides
+
+
+def _same_config(path: Path, cfg: dict) -> None:
+    """A resumed run rebuilds the config it started with, or is refused."""
+    from slicectl.runner.rundir import RunDir
+
+    recorded = RunDir(path).manifest().get("config_sha256")
+    if recorded is not None and recorded != digest(cfg):
+        raise UserError(f"resume: {path}: the config rebuilt from .hydra/overrides.yaml differs from the one "
+                        "the run started with (an edited file, or another slicectl version's defaults)")
+
+
+def check_hydra_keys(overrides: list[str], where: str = "") -> None:
+    """Refuse hydra.* keys outside the short list a user needs, and any
+    ``_target_`` among them: the rest can run code (callbacks) or change the process."""
+    for o in overrides:
+        key = override_key(o)
+        if not (key == "hydra" or key.startswith(("hydra.", "hydra/"))):
+            continue
+        allowed = key in HYDRA_KEYS or (key.startswith(HYDRA_PREFIXES) and "_target_" not in key)
+        if not allowed or o.startswith(("~", "+")) and key in HYDRA_KEYS:
+            raise UserError(f"{where}{key}: not a setting slicectl accepts (it takes "
+                            f"{', '.join(HYDRA_KEYS)} and hydra.launcher.*, hydra.sweeper.* options)")
 
 
 def _implied_agent(overrides: list[str]) -> list[str]:
@@ -90,6 +135,7 @@ def _quote_stage(override: str) -> str:
 
 def _resume_overrides(target: str, overrides: list[str]) -> list[str]:
     from slicectl import registry
+    from slicectl.runner.lifecycle import check_resumable
     from slicectl.runner.rundir import RunDir
 
     others = [o for o in overrides if o.split("=", 1)[0].lstrip("+") != "resume"]
@@ -97,64 +143,119 @@ def _resume_overrides(target: str, overrides: list[str]) -> list[str]:
         raise UserError(f"resume keeps the run's own config; drop the other overrides: {' '.join(others)}")
     path = Path(target).expanduser().resolve()
     if not path.is_dir():
-        raise UserError(f"resume: run directory not found: {target}")
-    status = RunDir(path).manifest().get("status")
-    if status == "completed":
-        raise UserError(f"resume: run {target} already completed")
-    if getattr(registry.job(str(RunDir(path).manifest().get("job")), None), "resumable", False):
-        if not (path / "checkpoints" / "last.pt").is_file():
-            raise UserError(f"resume: {target} has no checkpoints/last.pt to resume from")
-        from slicectl.runner import checkpoint
+        what = "not a directory" if path.exists() else "run directory not found"
+        raise UserError(f"resume: {what}: {target}")
+    run = RunDir(path)
+    job = registry.job(run.manifest()["job"], None)
+    if job is not None and job.resumable and not (run.checkpoints / "last.pt").is_file():
+        raise UserError(f"resume: {target} has no checkpoints/last.pt to resume from")
+    check_resumable(run, load=getattr(job, "resumable", False))  # refused before Hydra writes a thing
+    original = recorded_overrides(path)
+    # Hydra's record of this invocation goes beside, not over, the original's
+    return [*original, f"resume={path}", f"hydra.run.dir={path}", "hydra.output_subdir=.hydra/resume"]
 
-        checkpoint.load(path / "checkpoints" / "last.pt")  # refuse a bad one before Hydra writes
+
+def recorded_overrides(path: Path) -> list[str]:
+    """The run's own overrides (.hydra/overrides.yaml), checked as a new command
+    line would be: where it ran, how it launched and the paper search path are
+    left out (the resumed run is this directory, in this process)."""
     saved = path / ".hydra" / "overrides.yaml"
     if not saved.is_file():
-        raise UserError(f"resume: {target} has no .hydra/overrides.yaml")
-    original = [o for o in OmegaConf.load(saved) if not str(o).startswith(("hydra.", "resume="))]
-    # Hydra's record of this invocation goes beside, not over, the original's
-    return [*map(str, original), f"resume={path}", f"hydra.run.dir={path}",
-            "hydra.output_subdir=.hydra/resume"]
+        raise UserError(f"resume: {path} has no .hydra/overrides.yaml")
+    try:
+        lines = OmegaConf.to_container(OmegaConf.load(saved))
+    except Exception as exc:  # noqa: BLE001 - YAML and OmegaConf raise several types
+        raise UserError(f"resume: {saved} is not valid YAML: {_first_line(exc)}") from None
+    if not isinstance(lines, list) or not all(isinstance(o, str) for o in lines):
+        raise UserError(f"resume: {saved} is not a list of overrides")
+    dropped = (*HYDRA_KEYS, "hydra.searchpath", "resume")
+    kept = [o for o in lines if override_key(o) not in dropped and not override_key(o).startswith(HYDRA_PREFIXES)]
+    check_hydra_keys(kept, where=f"resume: {saved}: ")
+    return kept
 
 
 def _combinations(overrides: list[str], multirun: bool) -> list[list[str]]:
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except Exception as exc:  # noqa: BLE001 - Hydra raises several types here
-        raise UserError(_first_line(exc)) from None
+    parser = OverridesParser.create()
+    for o in overrides:
+        try:
+            parser.parse_overrides([o])
+        except Exception as exc:  # noqa: BLE001 - Hydra raises several types here
+            raise UserError(f"{o}: {_first_line(exc)}") from None
+    parsed = parser.parse_overrides(overrides)
     if not multirun:
         sweeps = [o.input_line for o in parsed if o.is_sweep_override()]
         if sweeps:
             raise UserError(f"{sweeps[0]} is a sweep: add -m to run every value")
         return [overrides]
-    batches = BasicSweeper.split_arguments(parsed, None)
-    return [list(c) for batch in batches for c in batch]
+    try:
+        batches = BasicSweeper.split_arguments(parsed, None)
+    except Exception as exc:  # noqa: BLE001 - interval(), range(0,5,0)...
+        sweeps = " ".join(o.input_line for o in parsed if o.is_sweep_override())
+        raise UserError(f"sweep {sweeps}: {_first_line(exc)}") from None
+    combos = [list(c) for batch in batches for c in batch]
+    if len(combos) > MAX_RUNS:
+        raise UserError(f"the sweep has {len(combos)} runs; one command launches at most {MAX_RUNS}: split it")
+    return combos
 
 
-def _check(overrides: list[str]) -> None:
+def _check(overrides: list[str]) -> dict:
+    """Compose, resolve and validate one combination; its resolved config."""
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
-    plain = [o for o in overrides if not o.startswith(("hydra.", "+hydra.")) or o.startswith("hydra.searchpath=")]
     GlobalHydra.instance().clear()
     try:
         with initialize_config_module("slicectl.conf", version_base="1.3"):
             try:
-                cfg = compose("config", overrides=plain)
+                cfg = compose("config", overrides=overrides, return_hydra_config=True)
             except Exception as exc:  # noqa: BLE001
-                raise UserError(_explain(exc, plain)) from None
+                raise UserError(_explain(exc, overrides)) from None
+            _check_hydra(cfg, overrides)
+            with open_dict(cfg):
+                del cfg["hydra"]
             try:
                 container = OmegaConf.to_container(cfg, resolve=True)
             except Exception as exc:  # noqa: BLE001
-                raise UserError(_first_line(exc)) from None
+                raise UserError(_interpolation_error(exc)) from None
             validate(container)
             from slicectl.runner.build import check_targets
 
             check_targets(cfg)
+            return container
     finally:
         GlobalHydra.instance().clear()
+
+
+def _check_hydra(cfg, overrides: list[str]) -> None:
+    """Run and sweep directories stay inside the output root (``outputs=``);
+    ``hydra.verbose`` is true/false or logger names."""
+    given = {override_key(o) for o in overrides}
+    verbose = OmegaConf.select(cfg, "hydra.verbose")
+    verbose = OmegaConf.to_container(verbose) if OmegaConf.is_config(verbose) else verbose
+    if not (isinstance(verbose, (bool, str)) or
+            isinstance(verbose, list) and all(isinstance(v, str) for v in verbose)):
+        raise UserError(f"hydra.verbose: true, false, a logger name or a list of them is needed (got {verbose!r})")
+    if "resume" in given:  # the resumed run's own directory, wherever it is
+        return
+    try:
+        root = Path(str(cfg.outputs)).expanduser().resolve()
+        dirs = {k: str(OmegaConf.select(cfg, k)) for k in ("hydra.run.dir", "hydra.sweep.dir") if k in given}
+        subdir = str(OmegaConf.select(cfg, "hydra.sweep.subdir", throw_on_resolution_failure=False))
+    except Exception as exc:  # noqa: BLE001
+        raise UserError(_interpolation_error(exc)) from None
+    for key, value in dirs.items():
+        if not Path(value).expanduser().resolve().is_relative_to(root):
+            raise UserError(f"{key}={value} is outside the output root {root} (set outputs=<dir> to move it)")
+    if "hydra.sweep.subdir" in given and (Path(subdir).is_absolute() or ".." in Path(subdir).parts):
+        raise UserError(f"hydra.sweep.subdir={subdir}: a name inside the sweep directory is needed")
+
+
+def _interpolation_error(exc: Exception) -> str:
+    key = getattr(exc, "full_key", None)
+    return f"{key}: {_first_line(exc)}" if key else _first_line(exc)
 
 
 def _explain(exc: Exception, overrides: list[str]) -> str:

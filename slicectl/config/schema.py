@@ -6,6 +6,7 @@ The root schema is the core's keys plus the sections papers declare
 schema registered for their ``_target_``."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
@@ -18,13 +19,13 @@ from slicectl.errors import UserError, did_you_mean
 
 class TrainCfg(Strict):
     num_envs: int = Field(ge=1, le=4096)
-    total_steps: int = Field(ge=1)
+    total_steps: int = Field(ge=1, le=10**12)
     eval_every: int = Field(ge=1)
 
 
 class EvalCfg(Strict):
     n_seeds: int = Field(ge=2, le=10_000)
-    seed_base: int = Field(ge=0)
+    seed_base: int = Field(ge=0, lt=2**31)
     steps: int = Field(ge=1)
     compare: list[str]
 
@@ -58,6 +59,7 @@ class CoreCfg(Strict):
     job: JobCfg
     seed: int = Field(ge=0, lt=2**31)
     device: Literal["cpu", "cuda"]
+    outputs: str = Field(min_length=1)
     name: Optional[str]
     resume: Optional[str]
     run_dir: Optional[str]
@@ -69,6 +71,13 @@ class CoreCfg(Strict):
     source: Union[int, str]   # auto | farthest | self | a cell number
     train: TrainCfg
     eval: EvalCfg
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: Optional[str]) -> Optional[str]:
+        if name is not None and (not re.fullmatch(r"[\w.,=+@-]{1,100}", name) or set(name) == {"."}):
+            raise ValueError("a run name is up to 100 letters, digits and _ . , = + @ -")
+        return name
 
     @model_validator(mode="after")
     def _device_exists(self):
@@ -85,6 +94,16 @@ def root_schema() -> type[BaseModel]:
     """The core's keys and every section a paper declares (present when its job brings it)."""
     sections = {key: (Optional[registry.resolve(ref)], None) for key, ref in registry.load().sections.items()}
     return create_model("RootCfg", __base__=CoreCfg, **sections)
+
+
+def digest(cfg: dict) -> str:
+    """A fingerprint of a resolved config (``resume`` aside): a resumed run
+    must rebuild the config it started with."""
+    import hashlib
+    import json
+
+    plain = {k: v for k, v in cfg.items() if k not in ("resume", "hydra")}
+    return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def validate(cfg: dict) -> BaseModel:
@@ -135,6 +154,9 @@ def _check(model: type[BaseModel], data: dict, prefix: tuple):
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in (*prefix, *err["loc"]))
         msg = err["msg"].removeprefix("Value error, ")
+        nested = re.match(r"^(\w+(?:\.\w+)+): (.*)$", msg) if err["type"] == "value_error" else None
+        if nested:  # a validator that checks a nested part names where (huang2023's slices.0.x)
+            loc, msg = f"{loc}.{nested.group(1)}" if loc else nested.group(1), nested.group(2)
         if err["type"] == "extra_forbidden":
             msg = "unknown key" + did_you_mean(str(err["loc"][-1]), _fields_at(model, err["loc"][:-1]))
         elif "input" in err and not isinstance(err["input"], (dict, list)):

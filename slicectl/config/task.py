@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from slicectl import registry
-from slicectl.config.schema import validate
+from slicectl.config.schema import digest, validate
 from slicectl.console import console
 from slicectl.errors import UserError
 from slicectl.runner.lifecycle import running
@@ -28,11 +28,12 @@ def _sigterm(signum, frame):
 def task(cfg: DictConfig):
     run_dir = RunDir(HydraConfig.get().runtime.output_dir)
     try:
-        validate(OmegaConf.to_container(cfg, resolve=True))
+        container = OmegaConf.to_container(cfg, resolve=True)
+        validate(container)
         job = registry.job(str(cfg.job.name), str(cfg.env._target_))
         stage = HydraConfig.get().runtime.choices.get("stage")
         with running(run_dir, str(cfg.job.name), int(cfg.seed), str(cfg.device),
-                     resume=cfg.resume is not None, load=job.resumable,
+                     resume=cfg.resume is not None, load=job.resumable, config_sha256=digest(container),
                      stage=int(stage) if stage and str(stage).isdigit() else None) as state:
             console.print(f"run directory: {run_dir.path}", soft_wrap=True)
             signal.signal(signal.SIGTERM, _sigterm)
@@ -41,6 +42,9 @@ def task(cfg: DictConfig):
         return result
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:  # an unwritable directory, a full disk
+        print(f"error: {exc.strerror or exc}: {exc.filename or run_dir.path}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print(f"interrupted: resume with `slicectl train resume={run_dir.path}`", file=sys.stderr)

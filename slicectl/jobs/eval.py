@@ -1,6 +1,14 @@
 """`slicectl eval`: a baseline (``--baseline NAME``) or a trained run
 (``run_dir=DIR``) on the fixed evaluation seeds; per-seed rows to
-metrics.csv, mean ± 95% CI printed."""
+metrics.csv, mean ± 95% CI printed.
+
+A trained run is evaluated in the env it was trained in, with the ``env.*``
+overrides given on the command line on top: another traffic mix, more users,
+another radio, other evaluation seeds (``eval.seed_base``) — how
+generalisation is tested. The output and the manifest (``env_shift``) name
+every setting that differs from training. Overrides that change the env
+itself (``env=`` another one) or its observation or action space, and any
+agent setting, are refused."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,12 +35,16 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     if cfg.run_dir is not None:
         src = trained_run(cfg)
         train_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
-        env = make_env(train_cfg.env, len(seeds))
+        env_cfg, shift = shifted_env(cfg, train_cfg, len(seeds))
+        env = make_env(env_cfg, len(seeds))
         policy = make_agent(train_cfg.agent, env, int(cfg.seed), str(cfg.device))
         state = checkpoint.load(src.checkpoints / f"{cfg.checkpoint}.pt")
         policy.load_state_dict(state["agent"], weights_only=True)
         name = f"{src.path.name} ({cfg.checkpoint}.pt)"
-        run_dir.update(init_from=str(src.path))
+        run_dir.update(init_from=str(src.path), env_shift={k: list(v) for k, v in shift.items()})
+        if shift:
+            console.print("evaluated with env settings that differ from training: " + ", ".join(
+                f"{k}: {a} -> {b}" for k, (a, b) in shift.items()), soft_wrap=True)
     else:
         env = make_env(cfg.env, len(seeds))
         setup = registry.load().envs[str(cfg.env._target_)].setup
@@ -49,6 +61,54 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     console.print(metrics_table(f"evaluation on {len(seeds)} seeds ({cfg.eval.steps} windows each)",
                                 {name: res}))
     return {k: float(v.mean()) for k, v in res.items()}
+
+
+def shifted_env(cfg: DictConfig, train_cfg: DictConfig, num_envs: int) -> tuple[DictConfig, dict]:
+    """The training env with this command's ``env.*`` overrides on top, and
+    {key: (training value, evaluation value)} for those that differ."""
+    from hydra.core.hydra_config import HydraConfig
+
+    given = list(HydraConfig.get().overrides.task)  # validated: each value is valid for this env
+    keys = [o.split("=", 1)[0].lstrip("+~") for o in given]
+    fixed = [k for k in keys if k in ("agent", "experiment") or k.startswith("agent.")]
+    if fixed:
+        raise UserError(f"eval run_dir=: {fixed[0]} cannot change; a trained run is evaluated with its own agent")
+    trained_target = str(train_cfg.env._target_)
+    if "env" in keys and str(cfg.env._target_) != trained_target:
+        raise UserError(f"eval run_dir=: the run was trained on env {registry.env_name(trained_target)}; "
+                        f"env={registry.env_name(str(cfg.env._target_))} is another env")
+    env_cfg = OmegaConf.create(OmegaConf.to_container(train_cfg.env, resolve=False))
+    shift = {}
+    for o, key in zip(given, keys):
+        if not key.startswith("env."):
+            continue
+        if o.startswith(("~", "+")):
+            raise UserError(f"eval run_dir=: {o}: only existing env settings can change")
+        sub = key.removeprefix("env.")
+        before, after = _plain(OmegaConf.select(train_cfg.env, sub)), _plain(OmegaConf.select(cfg.env, sub))
+        OmegaConf.update(env_cfg, sub, after, merge=False)
+        if before != after:
+            shift[key] = (before, after)
+    if shift:
+        merged = OmegaConf.merge(train_cfg, {"env": env_cfg})
+        trained = make_env(train_cfg.env, 1)
+        try:
+            shifted = make_env(merged.env, 1)
+        except Exception as exc:  # noqa: BLE001 - the env's own consistency checks
+            raise UserError(f"eval run_dir=: {', '.join(shift)} do not fit the trained env: "
+                            f"{str(exc).strip().splitlines()[0]}") from None
+        for space in ("observation_space", "action_space"):
+            if getattr(trained, space) != getattr(shifted, space):
+                raise UserError(f"eval run_dir=: {', '.join(shift)} changes the env's "
+                                f"{space.replace('_', ' ')}; the trained agent cannot act in it")
+        env_cfg = merged.env
+    else:
+        env_cfg = train_cfg.env
+    return env_cfg, shift
+
+
+def _plain(value):
+    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
 
 
 def trained_run(cfg: DictConfig) -> RunDir:

@@ -10,6 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from slicectl import registry
 from slicectl.agents.independent import IndependentAgents
+from slicectl.runner import memory
 from slicectl.errors import Unavailable, UserError, did_you_mean
 
 
@@ -54,6 +55,7 @@ def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
              {"action_dim": int(np.prod(space.shape)), "low": space.low.reshape(-1),
               "high": space.high.reshape(-1), "sampler": env.sampler})
     obs_dim = int(np.prod(env.observation_space.shape))
+    _check_memory(agent_cfg, obs_dim, sizes.get("n_actions") or sizes["action_dim"])
     if getattr(env, "n_agents", None) is not None:  # hu's cells: one agent each, stacked (agents=K)
         sizes["agents"] = int(env.n_agents)  # which agents can be stacked: schema.validate
     if "per_item" in agent_cfg:  # one network shared by the env's items (zhang2021's tasks)
@@ -65,6 +67,18 @@ def make_agent(agent_cfg: DictConfig, env, seed: int, device: str):
         agent_cfg = OmegaConf.create({k: v for k, v in agent_cfg.items() if k != "per_item"})
     return instantiate(agent_cfg, obs_dim=obs_dim, seed=seed,
                        device=device, _convert_="all", **sizes)
+
+
+def _check_memory(agent_cfg: DictConfig, obs_dim: int, outputs: int) -> None:
+    """Lower bounds for this env: a network and its target and Adam's two
+    moments (16 B a weight); a replay of observation pairs (8 B a value)."""
+    if agent_cfg.get("hidden") is not None:
+        hidden = list(agent_cfg.hidden)
+        weights = memory.network_weights([obs_dim, *hidden, outputs])
+        memory.require("agent.hidden", hidden, 16 * weights, f"a network of {weights:,} weights for this env")
+    if agent_cfg.get("buffer_size") is not None:
+        n = int(agent_cfg.buffer_size)
+        memory.require("agent.buffer_size", n, 8 * n * obs_dim, f"a replay buffer of {n:,} transitions")
 
 
 def make_baseline(cfg, env, seed: int):

@@ -4,6 +4,7 @@ numpy arrays are stored as tensors tagged with their dtype, so a checkpoint
 holds tensors and plain values only and never needs pickle to load."""
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from slicectl.errors import UserError
+from slicectl.runner.rundir import non_finite
 
 
 def to_storable(obj: Any) -> Any:
@@ -40,12 +42,23 @@ def from_storable(obj: Any) -> Any:
 
 
 def save(path: Path, state: dict) -> None:
-    """Write ``state`` to ``path`` so that a reader never sees a partial file."""
+    """Write ``state`` to ``path`` so that a reader never sees a partial file.
+    A state holding a NaN or an infinity is refused (UserError): the file
+    keeps the last finite state, the one a resumed run can trust."""
     path = Path(path)
+    bad = non_finite(state, floats=False)
+    if bad is not None:
+        raise UserError(f"{bad} became non-finite; {path} keeps its last finite state")
     path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()  # serialised first: a full disk is then a plain OSError naming the file
+    torch.save(to_storable(state), buffer)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(to_storable(state), tmp)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(buffer.getbuffer())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load(path: Path) -> dict:

@@ -30,7 +30,8 @@ def find_run(value, key: str, what: str, accept: Accept, outputs: Path = Path("o
     else:
         path = Path(str(value)).expanduser().resolve()
         if not path.is_dir():
-            raise UserError(f"{key}: run directory not found: {value}")
+            what = "not a directory" if path.exists() else "run directory not found"
+            raise UserError(f"{key}: {what}: {value}")
         run = RunDir(path)
         if not run.manifest_path.is_file():  # a sweep: its run with this seed
             runs = [r for r in runs_under(path) if seed is None or r.manifest().get("seed") == seed]
@@ -62,7 +63,7 @@ def job_run(value, key: str, jobs: tuple[str, ...], outputs: Path = Path("output
 
 def completed(run: RunDir) -> str | None:
     """The first check of most accept functions."""
-    status = run.manifest().get("status")
+    status = run.status()
     return None if status == "completed" else f"it is {status}, not completed"
 
 

@@ -6,7 +6,10 @@ episode end it logs a ``train`` row and resets the cells with the next
 episode's seeds; every ``eval_every`` steps it logs an ``eval`` row on the
 fixed evaluation seeds. After every logged row it saves ``last.pt`` with all
 that a resumed run needs to continue bit for bit: agent (networks, optimiser,
-replay, RNGs), env state, counters and the number of rows logged.
+replay, RNGs), env state, counters, the number of rows logged and the run's
+id (a checkpoint copied from another run is refused). A NaN or an infinity
+in a logged row or in the state stops the run before either is written
+(``MetricsWriter.write``, ``checkpoint.save``): last.pt is always finite.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import time
 from dataclasses import dataclass
 import numpy as np
 
+from slicectl.errors import UserError
 from slicectl.runner import checkpoint
 from slicectl.runner.evaluate import evaluate
 from slicectl.runner.progress import TrainingProgress
@@ -59,8 +63,12 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
             _log(writer, c, "eval", {k: float(np.mean(v)) for k, v in start.items()}, time.perf_counter())
     else:
         c = resume["counters"]
-        agent.load_state_dict(resume["agent"])
-        env.load_state_dict(resume["env"])
+        try:
+            agent.load_state_dict(resume["agent"])
+            env.load_state_dict(resume["env"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+            raise UserError(f"checkpoints/last.pt does not fit this run's agent or env: "
+                            f"{str(exc).strip().splitlines()[0]}") from None
         obs = resume["obs"]
     t0 = time.perf_counter() - c["wall_s"]
     res: dict = {}
@@ -103,7 +111,7 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
                     c["wall_s"] = time.perf_counter() - t0
                     checkpoint.save(run.checkpoints / "last.pt", {
                         "agent": agent.state_dict(), "env": env.state_dict(), "obs": obs,
-                        "counters": c, "rows": writer.rows})
+                        "counters": c, "rows": writer.rows, "run_id": run.run_id})
                 progress.update(c["env_steps"], c["last_eval"])
         finally:
             writer.close()

@@ -1,20 +1,27 @@
-"""A run directory: manifest.json, metrics.csv, checkpoints/, plots/."""
+"""A run directory: manifest.json, metrics.csv, checkpoints/, plots/, and
+``.lock``, held (flock) by the process writing the run: a second writer is
+refused, and a run whose manifest says ``running`` while nobody holds the lock
+is ``stale`` (killed, or its machine lost)."""
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
+import math
 import os
 import platform
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 import slicectl
 from slicectl.errors import UserError
 
-STATUSES = ("running", "completed", "failed", "interrupted")
+STATUSES = ("running", "completed", "failed", "interrupted")   # as written; "stale" is read
 
 
 def now() -> str:
@@ -24,6 +31,7 @@ def now() -> str:
 class RunDir:
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._lock: int | None = None
 
     @property
     def checkpoints(self) -> Path:
@@ -40,16 +48,32 @@ class RunDir:
     # --------------------------------------------------------------- manifest
     def manifest(self) -> dict:
         try:
-            return json.loads(self.manifest_path.read_text())
+            m = json.loads(self.manifest_path.read_text())
         except FileNotFoundError:
             raise UserError(f"not a slicectl run directory (no manifest.json): {self.path}") from None
-        except json.JSONDecodeError as exc:
-            raise UserError(f"corrupt manifest.json in {self.path}: {exc}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UserError(f"corrupt manifest.json in {self.path}: {str(exc).splitlines()[0]}") from None
+        except OSError as exc:
+            raise UserError(f"cannot read {self.manifest_path}: {exc.strerror}") from None
+        if not isinstance(m, dict) or not isinstance(m.get("job"), str) or m.get("status") not in STATUSES:
+            raise UserError(f"corrupt manifest.json in {self.path}: not a slicectl manifest "
+                            "(an object with a job and a status)")
+        return m
+
+    def status(self) -> str:
+        """The manifest's status, or ``stale`` for a ``running`` run whose writer is gone."""
+        status = self.manifest()["status"]
+        return "stale" if status == "running" and self.writer_pid() is None else status
+
+    @property
+    def run_id(self) -> str | None:
+        """The id the run got at its start; its checkpoints carry it."""
+        return self.manifest().get("run_id")
 
     def start(self, job: str, seed: int, device: str, **extra: Any) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         self._write_manifest({
-            "job": job, "status": "running", "seed": seed, "device": device,
+            "job": job, "status": "running", "run_id": uuid.uuid4().hex, "seed": seed, "device": device,
             "slicectl": slicectl.__version__, "torch": torch.__version__,
             "python": platform.python_version(), "start_time": now(), "end_time": None,
             "pid": os.getpid(), **extra})
@@ -70,9 +94,77 @@ class RunDir:
         self.update(status=status, end_time=now(), **fields)
 
     def _write_manifest(self, m: dict) -> None:
-        tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(m, indent=2, default=str) + "\n")
-        os.replace(tmp, self.manifest_path)
+        bad = non_finite(m)
+        if bad is not None:
+            raise UserError(f"{bad} is not a finite number; not recorded in {self.manifest_path}")
+        write_atomic(self.manifest_path, json.dumps(m, indent=2, default=str) + "\n")
+
+    # ------------------------------------------------------------------- lock
+    def acquire(self) -> None:
+        """Hold the run's lock until ``release`` (or the process ends)."""
+        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UserError(f"{self.path} is being written by process {self.writer_pid()}; "
+                            "a second writer would mix its files") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock = fd
+
+    @property
+    def holds_lock(self) -> bool:
+        return self._lock is not None
+
+    def release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def writer_pid(self) -> int | None:
+        """The pid of the process holding the lock, or None when nobody does."""
+        try:
+            fd = os.open(self.path / ".lock", os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else -1
+        finally:
+            os.close(fd)
+        return None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all; the temporary file never stays behind."""
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def non_finite(obj: Any, where: str = "", floats: bool = True) -> str | None:
+    """Where the first NaN or infinity is in nested dicts and lists of
+    numbers, numpy arrays and torch tensors (``final.utility``,
+    ``agent.q.body.0.weight``), or None. ``floats=False``: arrays and tensors
+    only (a checkpoint's counters may hold -inf for "no best yet")."""
+    if isinstance(obj, float):
+        return where if floats and not math.isfinite(obj) else None
+    if isinstance(obj, torch.Tensor):
+        return where if obj.is_floating_point() and not bool(torch.isfinite(obj).all()) else None
+    if isinstance(obj, np.ndarray):
+        return where if obj.dtype.kind == "f" and not np.isfinite(obj).all() else None
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else ()
+    for k, v in items:
+        found = non_finite(v, f"{where}.{k}" if where else str(k), floats)
+        if found is not None:
+            return found
+    return None
 
 
 class MetricsWriter:
@@ -91,6 +183,13 @@ class MetricsWriter:
         self.rows = count_rows(self.path)
 
     def write(self, row: dict) -> None:
+        """Log ``row``; a NaN or infinite value stops the run instead (UserError
+        naming the column and the step), so that no run completes on one."""
+        bad = non_finite({k: row.get(k) for k in self.columns})
+        if bad is not None:
+            step = row.get("env_steps")
+            raise UserError(f"{bad} became {row[bad]}" + (f" at env step {step}" if step is not None else "")
+                            + f"; the run stops here (rows so far: {self.path})")
         self._csv.writerow({k: _fmt(row.get(k)) for k in self.columns})
         self._flush()
         self.rows += 1
@@ -112,6 +211,15 @@ def _fmt(v: Any) -> Any:
 def count_rows(path: Path) -> int:
     with open(path, newline="") as fh:
         return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+
+
+def complete_rows(path: Path) -> int:
+    """Rows of a metrics file that end in a newline and have every field."""
+    lines = Path(path).read_text(errors="replace").splitlines(keepends=True)
+    if not lines:
+        return 0
+    fields = lines[0].count(",")
+    return sum(1 for ln in lines[1:] if ln.endswith("\n") and ln.count(",") == fields)
 
 
 def truncate_rows(path: Path, keep: int) -> int:

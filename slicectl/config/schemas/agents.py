@@ -6,6 +6,8 @@ from typing import ClassVar, Literal, Optional
 from pydantic import Field, model_validator
 
 from slicectl.config.schemas.base import Strict
+from slicectl.errors import UserError
+from slicectl.runner import memory
 
 
 class OffPolicyCfg(Strict):
@@ -25,6 +27,13 @@ class OffPolicyCfg(Strict):
             raise ValueError("hidden layer widths must be >= 1")
         if self.buffer_size < self.batch_size:
             raise ValueError("buffer_size must hold at least one batch_size")
+        # lower bounds whatever the env (make_agent checks again with its sizes):
+        # a transition holds an observation and the next, 4 B each
+        try:
+            memory.require("buffer_size", self.buffer_size, 8 * self.buffer_size, "a replay buffer")
+            memory.require("hidden", self.hidden, 16 * memory.network_weights([1, *self.hidden, 1]), "a network")
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
 
@@ -90,7 +99,7 @@ class TD3Cfg(OffPolicyCfg):
     sigma: float = Field(ge=0)
     epsilon: float = Field(ge=0, le=1)
     critic_hidden: Optional[list[int]] = Field(min_length=1)
-    gradient_steps: int = Field(ge=1)
+    gradient_steps: int = Field(ge=1, le=1000)
     action_l2: float = Field(ge=0)
     per_item: bool
     ddpg: bool

@@ -9,6 +9,9 @@ from pydantic import Field, ValidationError, model_validator
 from slicectl.config.schemas.base import Law, Range, Strict
 
 
+MAX_UNITS = 1000   # bandwidth units of one cell: the discrete action count grows as units²
+
+
 class SliceCfg(Strict):
     name: str
     share: float = Field(gt=0)
@@ -23,15 +26,21 @@ class RewardCfg(Strict):
     gamma_max: float
     sigma: float = Field(ge=0)
 
+    @model_validator(mode="after")
+    def _order(self):
+        if self.gamma_min > self.gamma_max:
+            raise ValueError(f"gamma_min ({self.gamma_min:g}) is above gamma_max ({self.gamma_max:g})")
+        return self
+
 
 class LinkCfg(Strict):
     """Radio keys of one BS and its users' links (slicectl.sim.radio)."""
 
-    radius_m: float = Field(gt=0)
+    radius_m: float = Field(gt=0, le=1e5)
     min_distance_m: float = Field(gt=0)
-    bandwidth_hz: float = Field(gt=0)
-    tx_power_dbm: float
-    noise_dbm_hz: float
+    bandwidth_hz: float = Field(gt=0, le=1e11)
+    tx_power_dbm: float = Field(ge=-50, le=80)      # a UE at -50 dBm to a macro cell's 80
+    noise_dbm_hz: float = Field(ge=-220, le=-100)   # thermal noise is -174 dBm/Hz
     rx_gain_db: float
     path_loss_a_db: float
     path_loss_b_db: float = Field(gt=0)
@@ -66,9 +75,9 @@ class RanEnvCfg(CellEnvCfg):
     rb_hz: float = Field(gt=0)
     shadowing_db: float = Field(ge=0)
     slot_ms: float = Field(gt=0)
-    slots_per_step: int = Field(ge=1)
-    buffer_packets: int = Field(ge=1)
-    alpha: float = Field(ge=0)
+    slots_per_step: int = Field(ge=1, le=100_000)
+    buffer_packets: int = Field(ge=1, le=100_000)
+    alpha: float = Field(ge=0, le=1e6)
     beta: list[float]
     obs_scale: Optional[list[float]]
     reward: RewardCfg
@@ -83,12 +92,14 @@ class RanEnvCfg(CellEnvCfg):
         n = self.bandwidth_hz / self.unit_hz
         if abs(n - round(n)) > 1e-6:
             raise ValueError(f"bandwidth_hz ({self.bandwidth_hz:g}) is not a whole number of unit_hz ({self.unit_hz:g})")
+        if round(n) > MAX_UNITS:
+            raise ValueError(f"bandwidth_hz / unit_hz = {n:g} bandwidth units; at most {MAX_UNITS}")
         if round(n) < len(self.slices):
             raise ValueError("fewer bandwidth units than slices: every slice needs one")
         if self.unit_hz < self.rb_hz:
             raise ValueError(f"unit_hz ({self.unit_hz:g}) is smaller than one resource block rb_hz ({self.rb_hz:g})")
-        if len(self.beta) != len(self.slices):
-            raise ValueError(f"beta has {len(self.beta)} weights for {len(self.slices)} slices")
+        if len(self.beta) != len(self.slices) or min(self.beta) < 0:
+            raise ValueError(f"beta needs one weight >= 0 per slice ({len(self.slices)}); got {self.beta}")
         if self.obs_scale is not None and (len(self.obs_scale) != len(self.slices) or min(self.obs_scale) <= 0):
             raise ValueError("obs_scale needs one positive value per slice")
         return self

@@ -91,9 +91,9 @@ class HuangSliceEnvCfg(Strict):
                 err = exc.errors()[0]
                 where = ".".join(str(p) for p in err["loc"])
                 msg = err["msg"].removeprefix("Value error, ")
-                raise ValueError(f"slices[{i}]{'.' + where if where else ''}: {msg}") from None
+                raise ValueError(f"slices.{i}{'.' + where if where else ''}: {msg}") from None
             if override.get("resource", self.user.resource) != self.user.resource:
-                raise ValueError(f"slices[{i}].resource: every slice shares the system's R (user.resource)")
+                raise ValueError(f"slices.{i}.resource: every slice shares the system's R (user.resource)")
         return self
 
 

@@ -58,7 +58,7 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     if not hasattr(eval_env.action_space, "n"):
         raise UserError("offline: the DQN family and CQL need a discrete action space (env.action_mode=discrete)")
 
-    data = _dataset(cfg, run_dir, seed)
+    data = _dataset(cfg, run_dir, seed, eval_env)
     n = len(data["reward"])
     updates = max(1, int(o.epochs) * n // int(cfg.agent.batch_size))
     run_dir.update(dataset_transitions=n, updates_per_arm=updates)
@@ -86,6 +86,8 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         arm_rows: list[dict] = []
 
         def on_eval(u: int, loss: float, agent=agent, arm=arm, arm_rows=arm_rows) -> None:
+            if not np.isfinite(loss):
+                raise UserError(f"offline arm {arm}: the loss became {loss} after {u} updates; the run stops here")
             arm_rows.append({"policy": arm, "updates": u, "loss": loss, **score(agent)})
             _write(run_dir, rows + arm_rows, n)
 
@@ -102,28 +104,32 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     return summary
 
 
-def _dataset(cfg: DictConfig, run_dir: RunDir, seed: int) -> dict:
+def _dataset(cfg: DictConfig, run_dir: RunDir, seed: int, env) -> dict:
     """The run's dataset: kept from an earlier attempt, copied from
-    ``dataset=``, or collected by the random behaviour policy."""
+    ``dataset=`` (checked against the env first), or collected by the random
+    behaviour policy."""
     path = run_dir.path / "data" / "dataset.npz"
     if not path.is_file():
         if cfg.dataset is not None:
             src = Path(str(cfg.dataset)).expanduser()
             if not src.is_file():
                 raise UserError(f"dataset: file not found: {cfg.dataset}")
-            try:
-                data = twin_data.load(src)
-            except Exception as exc:  # noqa: BLE001 - numpy raises several types on a bad file
-                raise UserError(f"dataset: {str(exc).splitlines()[0]}") from None
+            _read(src, env)
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, path)
         else:
-            env = make_env(cfg.env, 1)
-            twin_data.save(offline.collect(env, RandomPolicy(env, seed), int(cfg.offline.dataset_steps), seed),
-                           path)
-    data = twin_data.load(path)
-    if len(data["reward"]) == 0 or data["action"].ndim != 1:
-        raise UserError(f"dataset: {path} must hold discrete actions and at least one transition")
+            collector = make_env(cfg.env, 1)
+            twin_data.save(offline.collect(collector, RandomPolicy(collector, seed),
+                                           int(cfg.offline.dataset_steps), seed), path)
+    return _read(path, env)
+
+
+def _read(path: Path, env) -> dict:
+    try:
+        data = twin_data.load(path)
+        twin_data.check(data, int(env.observation_space.shape[-1]), int(env.action_space.n))
+    except Exception as exc:  # noqa: BLE001 - numpy raises several types on a bad file
+        raise UserError(f"dataset: {path}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
     return data
 
 

@@ -73,9 +73,9 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
                lambda env, s2: make_agent(cfg.agent, env, s2, device), s, eval_steps, seeds,
                seed, on_round=write)
     console.print(rounds_table(table, reach))
-    summary = {"reach": table[-1]["reach"], "plain_reach": table[-1]["plain_reach"],
-               "reward": table[-1]["reward"], "plain_reward": table[-1]["plain_reward"],
-               "utility": table[-1]["utility"], "plain_utility": table[-1]["plain_utility"]}
+    # NaN in the table (never reached, no plain arm) is null in the manifest
+    summary = {k: None if math.isnan(table[-1][k]) else table[-1][k]
+               for k in ("reach", "plain_reach", "reward", "plain_reward", "utility", "plain_utility")}
     console.print(f"reward ≥ {reach:g} first reached after {_steps(summary['reach'])} real steps with "
                   f"the twin, {_steps(summary['plain_reach'])} without")
     run_dir.update(final=summary)
@@ -98,8 +98,8 @@ def _first_reach(curve: dict[int, float], upto: int, reach: float) -> float:
     return next((k for k, v in sorted(curve.items()) if k <= upto and v >= reach), math.nan)
 
 
-def _steps(x: float) -> str:
-    return "never (within the budget)" if math.isnan(x) else f"{int(x)}"
+def _steps(x: float | None) -> str:
+    return "never (within the budget)" if x is None or math.isnan(x) else f"{int(x)}"
 
 
 def rounds_table(rows: list[dict], reach: float) -> Table:
@@ -111,6 +111,6 @@ def rounds_table(rows: list[dict], reach: float) -> Table:
         table.add_row(str(r["env_steps"]), *(f"{r[k]:.3f}" for k in ("reward", "plain_reward", "utility",
                                                                       "plain_utility", "twin_reward")),
                       "-" if np.isnan(r["twin_transitions"]) else str(int(r["twin_transitions"])),
-                      *(f"{r[k]:.4f}" for k in ("twin_test_state_mse", "twin_test_persistence_mse",
-                                                "twin_test_utility_mse")))
+                      *("-" if r[k] is None or np.isnan(r[k]) else f"{r[k]:.4f}"
+                        for k in ("twin_test_state_mse", "twin_test_persistence_mse", "twin_test_utility_mse")))
     return table

@@ -51,6 +51,29 @@ def save(data: dict[str, np.ndarray], path: Path) -> None:
     tmp.replace(path)  # never a half-written dataset
 
 
+def check(data: dict[str, np.ndarray], obs_dim: int, n_actions: int | None) -> None:
+    """Raise ValueError unless ``data`` is a dataset of this env: equal lengths,
+    at least one transition, observations of ``obs_dim`` values, actions that
+    are indices below ``n_actions`` (a discrete env), finite numbers."""
+    n = len(data["reward"])
+    if n == 0:
+        raise ValueError("it holds no transition")
+    for k in FIELDS:
+        if data[k].dtype.kind not in "biuf":
+            raise ValueError(f"{k} holds {data[k].dtype} values, not numbers")
+        if len(data[k]) != n:
+            raise ValueError(f"{k} has {len(data[k])} rows, reward has {n}")
+        if data[k].dtype.kind == "f" and not np.isfinite(data[k]).all():
+            raise ValueError(f"{k} holds NaN or infinite values")
+    for k in ("obs", "features", "next_obs"):
+        if data[k].shape != (n, obs_dim):
+            raise ValueError(f"{k} has shape {data[k].shape}; this env's observations are ({n}, {obs_dim})")
+    if n_actions is not None:
+        a = data["action"]
+        if a.ndim != 1 or (a != np.round(a)).any() or a.min() < 0 or a.max() >= n_actions:
+            raise ValueError(f"action must hold one index in 0..{n_actions - 1} per transition")
+
+
 def load(path: Path) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as f:
         missing = [k for k in FIELDS if k not in f.files]

@@ -113,12 +113,12 @@ def fit(model: TwinModel, data: dict[str, np.ndarray], epochs: int, lr: float = 
 
 
 @torch.no_grad()
-def errors(model: TwinModel, data: dict[str, np.ndarray]) -> dict[str, float]:
+def errors(model: TwinModel, data: dict[str, np.ndarray]) -> dict[str, float | None]:
     """One-step prediction errors on ``data`` (held-out transitions), in the
     env's units: mean squared error of s_{t+1} and of U_t, beside the
-    'nothing changes' predictor s_{t+1} = s_t for scale."""
+    'nothing changes' predictor s_{t+1} = s_t for scale (None: no held-out data)."""
     if len(data["obs"]) == 0:
-        return {"state_mse": float("nan"), "persistence_mse": float("nan"), "utility_mse": float("nan")}
+        return {"state_mse": None, "persistence_mse": None, "utility_mse": None}
     seq_o, seq_f = (torch.as_tensor(a, dtype=torch.float32) for a in histories(data, model.window))
     nxt = torch.as_tensor(data["next_obs"], dtype=torch.float32)
     obs = torch.as_tensor(data["obs"], dtype=torch.float32)

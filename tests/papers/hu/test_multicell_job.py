@@ -109,10 +109,10 @@ def test_a_killed_transfer_resumes_to_the_uninterrupted_run(cli):
     assert cli("train", *SMOKE).returncode == 0
     args = [*SMOKE, "method=feature", "init_from=latest", "multicell.finetune_steps=300",
             "train.eval_every=20"]
-    full = cli.cwd / "full"
+    full = cli.cwd / "outputs" / "full"
     r = cli("transfer", *args, f"hydra.run.dir={full}")
     assert r.returncode == 0, r.stderr
-    killed = cli.cwd / "killed"
+    killed = cli.cwd / "outputs" / "killed"
     before = kill9_midway(cli, "transfer", args, killed)
     source = json.loads((killed / "manifest.json").read_text())["init_from"]
     assert cli("train", *SMOKE, "seed=7").returncode == 0  # `latest` is now another run

@@ -200,9 +200,9 @@ def test_twin_train_killed_mid_run_resumes_to_the_same_rounds(cli):
     import time
 
     args = [*SMOKE, "twin.rounds=3", "twin.plain=false"]
-    full = cli.cwd / "full"
+    full = cli.cwd / "outputs" / "full"
     assert cli("twin-train", *args, f"hydra.run.dir={full}").returncode == 0
-    killed = cli.cwd / "killed"
+    killed = cli.cwd / "outputs" / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", "twin-train", *args,
                              f"hydra.run.dir={killed}"], cwd=cli.cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -231,7 +231,7 @@ def test_report_pools_students_of_teachers_that_differ_only_in_seed(tmp_path):
         run = tmp_path / "students" / str(i)
         (run / ".hydra").mkdir(parents=True)
         (run / ".hydra" / "overrides.yaml").write_text(f"- teacher={tmp_path / f'teacher{i}'}\n")
-        (run / "manifest.json").write_text("{}")
+        (run / "manifest.json").write_text('{"job": "distill", "status": "completed"}')
         (run / "metrics.csv").write_text("env_steps,episode,split,policy,reward\n1,0,eval,dt,0.5\n")
     runs = find_runs([tmp_path / "students"])
     assert len(runs) == 2 and runs[0].group == runs[1].group
