@@ -38,8 +38,8 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         env_cfg, shift = shifted_env(cfg, train_cfg, len(seeds))
         env = make_env(env_cfg, len(seeds))
         policy = make_agent(train_cfg.agent, env, int(cfg.seed), str(cfg.device))
-        state = checkpoint.load(src.checkpoints / f"{cfg.checkpoint}.pt")
-        policy.load_state_dict(state["agent"], weights_only=True)
+        path = src.checkpoints / f"{cfg.checkpoint}.pt"
+        checkpoint.restore(policy, checkpoint.load(path).get("agent"), path, weights_only=True)
         name = f"{src.path.name} ({cfg.checkpoint}.pt)"
         run_dir.update(init_from=str(src.path), env_shift={k: list(v) for k, v in shift.items()})
         if shift:

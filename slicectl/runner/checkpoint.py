@@ -61,6 +61,17 @@ def save(path: Path, state: dict) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def restore(obj, state: dict, path: Path, **kwargs) -> None:
+    """``obj.load_state_dict(state, **kwargs)``; a state that does not fit
+    (another agent, another env's sizes, a dict with other keys) is a
+    one-line UserError naming ``path``."""
+    try:
+        obj.load_state_dict(state, **kwargs)
+    except (KeyError, RuntimeError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{path} does not fit this {type(obj).__name__}: {reason}") from None
+
+
 def load(path: Path) -> dict:
     """Read a checkpoint; any failure is a one-line UserError naming the file."""
     path = Path(path)

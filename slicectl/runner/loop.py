@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 import numpy as np
 
-from slicectl.errors import UserError
 from slicectl.runner import checkpoint
 from slicectl.runner.evaluate import evaluate
 from slicectl.runner.progress import TrainingProgress
@@ -63,12 +62,8 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
             _log(writer, c, "eval", {k: float(np.mean(v)) for k, v in start.items()}, time.perf_counter())
     else:
         c = resume["counters"]
-        try:
-            agent.load_state_dict(resume["agent"])
-            env.load_state_dict(resume["env"])
-        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
-            raise UserError(f"checkpoints/last.pt does not fit this run's agent or env: "
-                            f"{str(exc).strip().splitlines()[0]}") from None
+        checkpoint.restore(agent, resume["agent"], run.checkpoints / "last.pt")
+        checkpoint.restore(env, resume["env"], run.checkpoints / "last.pt")
         obs = resume["obs"]
     t0 = time.perf_counter() - c["wall_s"]
     res: dict = {}

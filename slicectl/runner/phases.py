@@ -22,6 +22,6 @@ def run_phase(run: RunDir, name: str, env, agent, eval_env, budget: Budget, seed
                      resume=sub.manifest_path.is_file(), **manifest) as state:
             final = train(env, agent, eval_env, budget, sub, seed, resume=state)
             sub.update(final={k: [float(x) for x in v] for k, v in final.items()})
-    state = checkpoint.load(sub.checkpoints / f"{keep}.pt")["agent"]
-    agent.load_state_dict(state, weights_only=keep == "best")
+    path = sub.checkpoints / f"{keep}.pt"
+    checkpoint.restore(agent, checkpoint.load(path).get("agent"), path, weights_only=keep == "best")
     return sub.manifest().get("final", {})

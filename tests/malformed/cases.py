@@ -258,6 +258,8 @@ HAND: list[tuple[str, str]] = [
     ("eval run_dir={w}/empty " + S, "run_dir"),
     ("eval run_dir={w}/ckpt_pickled checkpoint=last " + S, "pickled"),
     ("eval run_dir={w}/ckpt_missing " + S, "checkpoints/best.pt"),
+    ("eval run_dir={w}/ckpt_other_run checkpoint=last " + S, "does not fit this DQNAgent"),
+    ("eval run_dir={w}/ckpt_keys checkpoint=last " + S, "does not fit this DQNAgent"),
     ("eval run_dir={w}/config_missing " + S, "config.yaml"),
     ("eval run_dir={w}/run env=iiot " + S, "env"),
     ("eval run_dir={w}/run env=bidding " + S, "env"),

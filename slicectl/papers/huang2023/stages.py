@@ -94,13 +94,14 @@ def save_user_agents(run: RunDir, agents: list, env_cfgs: list, agent_cfg: DictC
 def load_user_agents(run: RunDir, slice_env_cfg: DictConfig, seed: int, device: str):
     """The user-level agents of ``run`` (a stage II-IV run), each built on a
     standalone env of its slice; returns (agents, agent_cfg, env_cfgs)."""
-    art = checkpoint.load(run.checkpoints / "user_agents.pt")
+    path = run.checkpoints / "user_agents.pt"
+    art = checkpoint.load(path)
     agent_cfg = OmegaConf.create(art["agent_cfg"])
     agents = []
     for i, (env_cfg, weights) in enumerate(zip(art["env_cfgs"], art["agents"])):
         env = make_env(OmegaConf.create(env_cfg), 1)
         agent = make_agent(agent_cfg, env, seed + i, device)
-        agent.load_state_dict(weights, weights_only=True)
+        checkpoint.restore(agent, weights, path, weights_only=True)
         agent.random_warmup = False
         agents.append(agent)
     if len(agents) != len(slice_env_cfg.slices):
@@ -116,12 +117,13 @@ def save_slice_agents(run: RunDir, agents: dict, agent_cfgs: dict) -> None:
 
 
 def load_slice_agents(run: RunDir, env, seed: int, device: str) -> tuple[dict, dict]:
-    art = checkpoint.load(run.checkpoints / "slice_agents.pt")
+    path = run.checkpoints / "slice_agents.pt"
+    art = checkpoint.load(path)
     agents, cfgs = {}, {}
     for name, weights in art["agents"].items():
         cfgs[name] = OmegaConf.create(art["agent_cfgs"][name])
         agents[name] = make_agent(cfgs[name], env, seed, device)
-        agents[name].load_state_dict(weights, weights_only=True)
+        checkpoint.restore(agents[name], weights, path, weights_only=True)
         agents[name].random_warmup = False
     return agents, cfgs
 

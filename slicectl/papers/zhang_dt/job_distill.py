@@ -44,9 +44,11 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     writer = MetricsWriter(run_dir.metrics_path, COLUMNS)
     rows = []
     for name, path in agent_checkpoints(src).items():
-        state = checkpoint.load(path)["agent"]
+        state = checkpoint.load(path).get("agent")
         teacher = make_agent(src_cfg.agent, env, seed, device)
-        teacher.load_state_dict(state, weights_only=True)
+        checkpoint.restore(teacher, state, path, weights_only=True)
+        if "replay" not in state:
+            raise UserError(f"{path} holds no replay buffer: the students learn from the teacher's states")
         states = np.asarray(state["replay"]["obs"], np.float32)
         held = np.arange(len(states)) % 5 == 4
         train_states, held_states = states[~held], states[held]
