@@ -86,7 +86,8 @@ def test_ctrl_c_marks_interrupted_and_resumes(cli):
     assert pd.read_csv(metrics)["env_steps"].max() == 300
 
 
-@pytest.mark.parametrize("env", [["env=iiot", "agent=td3"], ["stage=1"]], ids=["iiot", "huang_user"])
+@pytest.mark.parametrize("env", [["env=iiot", "agent=td3"], ["stage=1"], ["env=bidding"]],
+                         ids=["iiot", "huang_user", "bidding"])
 def test_sigterm_then_resume_equals_uninterrupted(cli, env):
     args = [*ARGS, *env]
     full = cli.cwd / "outputs" / "full"
