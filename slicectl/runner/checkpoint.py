@@ -5,7 +5,6 @@ holds tensors and plain values only and never needs pickle to load."""
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import numpy as np
 import torch
 
 from slicectl.errors import UserError
-from slicectl.runner.rundir import non_finite
+from slicectl.runner.rundir import non_finite, write_atomic
 
 
 def to_storable(obj: Any) -> Any:
@@ -52,13 +51,7 @@ def save(path: Path, state: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()  # serialised first: a full disk is then a plain OSError naming the file
     torch.save(to_storable(state), buffer)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(buffer.getbuffer())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(path, buffer.getvalue())
 
 
 def restore(obj, state: dict, path: Path, **kwargs) -> None:

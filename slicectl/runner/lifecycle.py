@@ -133,4 +133,4 @@ def non_finite_metrics(run: RunDir) -> str | None:
 
 
 def is_completed(run: RunDir) -> bool:
-    return run.manifest_path.is_file() and run.manifest().get("status") == "completed"
+    return run.manifest_path.is_file() and run.status() == "completed"

@@ -138,11 +138,11 @@ class RunDir:
         return None
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``path`` whole or not at all; the temporary file never stays behind."""
     tmp = Path(path).with_name(Path(path).name + ".tmp")
     try:
-        tmp.write_text(text)
+        tmp.write_bytes(data.encode() if isinstance(data, str) else data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
