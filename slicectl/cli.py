@@ -5,7 +5,6 @@ Hydra flags (``-m``, ``--cfg job``...). Overrides are checked before Hydra
 starts, so a typo is one line with a suggestion and exit status 2."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -21,13 +20,6 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                        "overrides: `slicectl train agent=ddqn seed=3`, sweeps with -m.")
 
 EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True, **HELP}
-# Hydra flags slicectl passes on, with the values they take (None: any)
-FLAGS_WITH_VALUE = {"--cfg": ("job", "hydra", "all"), "-c": ("job", "hydra", "all"),
-                    "--package": None, "-p": None,
-                    "--info": ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")}
-FLAGS = {"-m", "--multirun", "--resolve", "--hydra-help", "--shell-completion", "-sc"}
-# slicectl's config is its own (experiment= picks a preset); a rerun unpickles a file
-REFUSED_FLAGS = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
 
 
 def _version(value: bool) -> None:
@@ -53,61 +45,21 @@ def _groups_help() -> str:
             ". Any key of the resolved config (--cfg job) can be set: agent.lr=3e-4.")
 
 
-def split_args(args: list[str]) -> tuple[list[str], list[str]]:
-    """Hydra flags (with their values) first, overrides after: Hydra rejects
-    a flag that follows an override."""
-    flags, overrides = [], []
-    it = iter(args)
-    for a in it:
-        name, eq, inline = a.partition("=")
-        if name in REFUSED_FLAGS:
-            raise UserError(f"{name} is not available: slicectl composes its own config "
-                            "(pick a preset with experiment=<name>)")
-        if name in FLAGS_WITH_VALUE:
-            value = inline if eq else next(it, None)
-            allowed = FLAGS_WITH_VALUE[name]
-            if value is None or (allowed is not None and value not in allowed):
-                raise UserError(f"{name} takes one of: {', '.join(allowed or ('a package',))}"
-                                + (f" (got {value!r})" if value is not None else ""))
-            flags += [name, value]
-        elif a in FLAGS:
-            flags.append(a)
-        else:
-            overrides.append(a)
-    return flags, overrides
-
-
 def run_job(job: str, args: list[str]) -> None:
-    from slicectl.config import overrides as ov, task
+    from slicectl.config.launch import launch
 
     try:
-        flags, overrides = split_args(args)
-        overrides = ov.prepare(job, overrides, multirun=bool({"-m", "--multirun"} & set(flags)),
-                               check="--hydra-help" not in flags)
+        launch(job, args)
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
-    argv = ["slicectl", *flags, *([] if "--hydra-help" in flags else overrides)]
-    saved = sys.argv
-    sys.argv = argv
-    try:
-        task.main()
-    finally:
-        sys.argv = saved
 
 
-def run_command(name: str, args: list[str], prefix: tuple[str, ...] = ()) -> None:
-    """Subcommand ``name`` with the user's arguments: the variant for the env
-    they name, its prefix overrides (and ``prefix``) first, those whose key
-    they set left out (an experiment preset names its own env)."""
-    from slicectl.config.overrides import override_key as key
+def run_command(name: str, args: list[str]) -> None:
+    """Subcommand ``name`` with the user's arguments (config.launch.command_args)."""
+    from slicectl.config.launch import command_args
 
-    envs = [a.split("=", 1)[1] for a in args if key(a) == "env" and "=" in a]
-    cmd = registry.command(name, envs[-1] if envs else None)
-    given = {key(a) for a in args}
-    kept = [p for p in (*cmd.prefix, *prefix)
-            if key(p) not in given and not (key(p) == "env" and "experiment" in given)]
-    run_job(cmd.job, [*kept, *args])
+    run_job(*command_args(name, args))
 
 
 def _command_help(name: str) -> str:
@@ -132,10 +84,11 @@ for _name in registry.load().commands:
 def eval_(ctx: typer.Context,
           baseline: Optional[str] = typer.Option(None, "--baseline",
                                                  help=" | ".join(registry.baseline_names()))):
+    from slicectl.config.launch import baseline_args
+
     if baseline is None:
         return run_command("eval", list(ctx.args))
-    home = registry.baseline_env(baseline)  # a baseline brings its own env unless one is named
-    run_command("eval", [*ctx.args, f"baseline={baseline}"], prefix=(f"env={home}",) if home else ())
+    run_job(*baseline_args(baseline, list(ctx.args)))
 
 
 @app.command(help="Table of final metrics across runs, grouped by config, mean ± 95% CI "
@@ -161,6 +114,27 @@ def plot(paths: list[Path] = typer.Argument(..., help="run or multirun directori
     from slicectl.analysis.plot import plot as make_plot
 
     _guard(lambda: make_plot(paths, metric, x))
+
+
+@app.command(context_settings=EXTRA, help=(
+        "Measure a paper's headline claims: run what they need (runs already completed are "
+        "found, not rerun), then claims.csv, REPORT.md and the paper's figures with the paper's "
+        "numbers, 95% CIs over paired seeds and a verdict. PAPER is a key (--list) or all. "
+        "Takes scale=smoke|default|paper, seeds=N (5), claims=<id,...>, outputs=<dir>, "
+        "hydra/launcher=joblib and hydra.launcher.*."))
+def reproduce(ctx: typer.Context,
+              paper: Optional[str] = typer.Argument(None, help="a paper key, or all"),
+              list_: bool = typer.Option(False, "--list", help="the papers with claims, and how many"),
+              readme: bool = typer.Option(False, "--readme", help="also write the results block of "
+                                          "the paper's README (between its reproduce markers)")):
+    from slicectl.reproduce.command import list_papers, reproduce as run
+
+    if list_:
+        return _guard(list_papers)
+    if paper is None:
+        typer.echo("error: reproduce needs a paper key (see --list) or all", err=True)
+        raise typer.Exit(2)
+    _guard(lambda: run(paper, list(ctx.args), readme))
 
 
 @app.command(help="List the config groups and their options.")

@@ -35,6 +35,7 @@ def test_the_wheel_holds_the_configs_and_every_package(wheel_site):
     assert (site / "conf" / "config.yaml").is_file() and (site / "conf" / "env" / "iiot.yaml").is_file()
     for key in ("huang2023", "chen2022", "hu", "zhang2021", "zhang_dt"):
         assert (site / "papers" / key / "__init__.py").is_file(), key
+        assert (site / "papers" / key / "claims.yaml").is_file(), key   # what `reproduce` reads
 
 
 def test_the_installed_wheel_trains_from_another_directory(wheel_site):

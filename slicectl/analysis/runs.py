@@ -52,7 +52,7 @@ def find_runs(paths: list[Path]) -> list[Run]:
         raise UserError(f"no completed runs in {', '.join(map(str, paths))}; left out as not completed: {said}")
     if left_out:
         console.print(f"left out {sum(left_out.values())} runs that are not completed: {said}")
-    runs = [_read(d) for d in dirs]
+    runs = [read_run(d) for d in dirs]
     # label each run by the overrides that differ between runs only
     common = set.intersection(*(set(r.group.split(" ")) for r in runs)) if len(runs) > 1 else set()
     for r in runs:
@@ -76,7 +76,8 @@ def _natural(p: Path):
     return [int(t) if t.isdigit() else t for t in p.parts]
 
 
-def _read(d: Path) -> Run:
+def read_run(d: Path) -> Run:
+    """One run directory's overrides, seed and metrics (its status is not checked)."""
     ov_path = d / ".hydra" / "overrides.yaml"
     overrides = [str(o) for o in OmegaConf.load(ov_path)] if ov_path.is_file() else []
     cfg_path = d / ".hydra" / "config.yaml"
@@ -109,7 +110,7 @@ def final_row(run: Run) -> pd.Series:
     ev = run.metrics[run.metrics["split"] == "eval"]
     if ev.empty:
         raise UserError(f"no eval rows in {run.path / 'metrics.csv'}")
-    if "policy" in ev.columns:  # one row per policy (distill): a column per policy and metric
+    if "policy" in ev.columns and ev["policy"].notna().any():  # a row per policy (distill): a column per policy and metric
         cols = [c for c in metric_columns(ev) if c not in ("policy", "teacher", "width", "updates")]
         return pd.Series({f"{r['policy']}/{c}": float(r[c]) for _, r in ev.iterrows() for c in cols})
     if ev["env_steps"].nunique() == 1 and len(ev) > 1:

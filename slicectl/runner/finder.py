@@ -45,9 +45,11 @@ def find_run(value, key: str, what: str, accept: Accept, outputs: Path = Path("o
     return run
 
 
-def job_run(value, key: str, jobs: tuple[str, ...], outputs: Path = Path("outputs")) -> RunDir:
+def job_run(value, key: str, jobs: tuple[str, ...], outputs: Path = Path("outputs"),
+            seed: int | None = None) -> RunDir:
     """A completed run of one of ``jobs`` (a whole job, not a stage of one);
-    ``latest`` prefers the jobs in the order given, then the newest."""
+    ``latest`` prefers the jobs in the order given, then the newest; in a
+    sweep directory, the run with ``seed``."""
     def accept(run: RunDir) -> str | None:
         m = run.manifest()
         if m.get("job") not in jobs or m.get("stage") is not None:
@@ -58,7 +60,7 @@ def job_run(value, key: str, jobs: tuple[str, ...], outputs: Path = Path("output
         job = run.manifest().get("job")
         return jobs.index(job) if job in jobs else len(jobs)
 
-    return find_run(value, key, f"completed {' or '.join(jobs)} run", accept, outputs, prefer=prefer)
+    return find_run(value, key, f"completed {' or '.join(jobs)} run", accept, outputs, seed=seed, prefer=prefer)
 
 
 def completed(run: RunDir) -> str | None:

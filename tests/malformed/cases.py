@@ -271,6 +271,18 @@ HAND: list[tuple[str, str]] = [
     ("eval run_dir={w}/run --baseline random " + S, "exactly one of"),
     ("eval " + S, "exactly one of"),
     ("eval run_dir=latest " + S, "run_dir=latest"),
+    # ---------------------------------------------------------------- reproduce
+    ("reproduce", "needs a paper key"),
+    ("reproduce nosuch", "unknown paper 'nosuch'"),
+    ("reproduce huang2023 seeds=0", "seeds=0"),
+    ("reproduce huang2023 seeds=abc", "seeds=abc"),
+    ("reproduce huang2023 scale=huge", "scale=huge"),
+    ("reproduce huang2023 claims=nosuch", "claims=nosuch"),
+    ("reproduce all claims=table1_reward_order", "claims="),
+    ("reproduce huang2023 agent=td3", "unknown argument 'agent'"),
+    ("reproduce huang2023 stage", "key=value"),
+    ("reproduce chen2022 scale=smoke seeds=1 hydra.launcher._target_=os.system", "hydra.launcher._target_"),
+    ("reproduce chen2022 scale=smoke seeds=1 hydra/launcher=nosuch", "hydra/launcher"),
     # ---------------------------------------------------------------- report and plot
     ("report /no/such/dir", "not a directory"),
     ("report {w}/run/checkpoints", "no run directories"),

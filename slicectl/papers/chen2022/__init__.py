@@ -7,8 +7,9 @@ HERE = "slicectl.papers.chen2022"
 LOWER = f"{HERE}.env.LowerTierBatchEnv"
 UPPER = f"{HERE}.env.UpperTierBatchEnv"
 
-registry.paper("chen2022", "Two-tier MVNO network slicing with bidding (DQN family, Table 4)",
-               authors="Chen et al.", venue="2022")
+registry.paper("chen2022", "Two Tier Slicing Resource Allocation Algorithm Based on Deep Reinforcement Learning "
+               "and Joint Bidding in Wireless Access Networks",
+               authors="G. Chen, X. Zhang, F. Shen, Q. Zeng", venue="Sensors 22(9), 3495, 2022")
 registry.add_env("bidding", LOWER, f"{HERE}.schema:BiddingEnvCfg",
                  gym={"slicectl/BiddingLower-v0": f"{HERE}.env:BiddingLowerEnv",
                       "slicectl/BiddingUpper-v0": f"{HERE}.env:BiddingUpperEnv"})

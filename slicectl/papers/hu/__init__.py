@@ -6,8 +6,8 @@ from slicectl import registry
 HERE = "slicectl.papers.hu"
 NET = f"{HERE}.env.MulticellBatchEnv"
 
-registry.paper("hu", "Transfer learning for multi-agent DRL in inter-cell inter-slice "
-               "partitioning (VAE similarity, integrated transfer)", authors="Hu et al.")
+registry.paper("hu", "Network Slicing via Transfer Learning aided Distributed Deep Reinforcement Learning",
+               authors="T. Hu, Q. Liao, Q. Liu, G. Carle", venue="preprint")
 registry.add_env("multicell", NET, f"{HERE}.schema:MulticellEnvCfg", agent="td3", stacked_agents=True,
                  gym={"slicectl/Multicell-v0": f"{HERE}.env:MulticellEnv",
                       "slicectl/MulticellCell-v0": f"{HERE}.env:MulticellCellEnv"})

@@ -7,8 +7,8 @@ HERE = "slicectl.papers.huang2023"
 USER = f"{HERE}.user_env.HuangUserBatchEnv"
 SLICE = f"{HERE}.system.HuangSliceLevelBatchEnv"
 
-registry.paper("huang2023", "Hierarchical deep reinforcement learning for RAN slicing "
-               "(hierarchical TD3, four-stage pipeline)", authors="Huang et al.", venue="2023")
+registry.paper("huang2023", "Toward Scalable and Efficient Hierarchical Deep Reinforcement Learning for 5G RAN Slicing",
+               authors="R. Huang, M. Guo, C. Gu, S. He, J. Chen, M. Sun", venue="IEEE, 2023")
 registry.add_env("huang_user", USER, f"{HERE}.schema:HuangUserEnvCfg",
                  gym={"slicectl/HuangUser-v0": f"{HERE}.user_env:HuangUserEnv"})
 registry.add_env("huang_slice", SLICE, f"{HERE}.schema:HuangSliceEnvCfg",

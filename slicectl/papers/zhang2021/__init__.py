@@ -5,8 +5,9 @@ from slicectl import registry
 HERE = "slicectl.papers.zhang2021"
 IIOT = f"{HERE}.env.IIoTBatchEnv"
 
-registry.paper("zhang2021", "Task assignment and DNN placement for IIoT inference "
-               "(TD3, DNN caching pools)", authors="Zhang et al.", venue="2021")
+registry.paper("zhang2021", "Deep Reinforcement Learning Based Resource Management for DNN Inference in "
+               "Industrial IoT",
+               authors="W. Zhang, D. Yang, H. Peng, W. Wu, W. Quan, H. Zhang, X. Shen", venue="IEEE, 2021")
 registry.add_env("iiot", IIOT, f"{HERE}.schema:IIoTEnvCfg",
                  gym={"slicectl/IIoT-v0": f"{HERE}.env:IIoTEnv"})
 registry.add_baseline("greedy", f"{HERE}.greedy:GreedyPolicy", env=IIOT,

@@ -6,8 +6,9 @@ from slicectl import registry
 HERE = "slicectl.papers.zhang_dt"
 RAN = "slicectl.sim.ran_env.RanBatchEnv"
 
-registry.paper("zhang_dt", "Digital-twin-enhanced deep reinforcement learning for RAN slicing",
-               authors="Zhang et al.")
+registry.paper("zhang_dt", "Digital Twin-Enhanced Deep Reinforcement Learning for Resource Management in "
+               "Networks Slicing",
+               authors="Z. Zhang, Y. Huang, C. Zhang, Q. Zheng, L. Yang, X. You", venue="IEEE")
 for _section, _schema in (("twin", "TwinCfg"), ("distill", "DistillCfg"), ("offline", "OfflineCfg"),
                           ("landscape", "LandscapeCfg")):
     registry.add_section(_section, f"{HERE}.schema:{_schema}")

@@ -32,7 +32,7 @@ COLUMNS = ["env_steps", "episode", "split", "policy", "teacher", "width", "rewar
            "params", "seconds_per_decision", "agreement", "reward_share"]
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
-    src = job_run(cfg.teacher, "teacher", ("twin-train", "train"))
+    src = job_run(cfg.teacher, "teacher", ("twin-train", "train"), seed=int(cfg.seed))
     run_dir.update(init_from=str(src.path))
     src_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
     seeds, seed, device = eval_seeds(cfg), int(cfg.seed), str(cfg.device)

@@ -37,7 +37,7 @@ COLUMNS = ["env_steps", "episode", "split", "policy", "loss0", "curvature", "cur
 
 
 def run(cfg: DictConfig, run_dir: RunDir) -> dict:
-    src = job_run(cfg.run_dir, "run_dir", ("twin-train", "offline", "train"))
+    src = job_run(cfg.run_dir, "run_dir", ("twin-train", "offline", "train"), seed=int(cfg.seed))
     run_dir.update(init_from=str(src.path))
     src_cfg = OmegaConf.load(src.path / ".hydra" / "config.yaml")
     env = make_env(src_cfg.env, 1)

@@ -1,0 +1,146 @@
+"""`slicectl reproduce <paper>|all [scale=] [seeds=N] [claims=a,b]`: plan the
+runs the paper's claims need, run those not yet completed, judge every
+claim, and write ``claims.csv``, ``REPORT.md`` and the figures into
+``<outputs>/reproduce/<paper>/<time>/``."""
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from datetime import datetime, timezone
+from importlib.resources import files
+from pathlib import Path
+
+from slicectl.console import console
+from slicectl.errors import UserError
+from slicectl.reproduce import figures, spec, write
+from slicectl.reproduce.measure import judge
+from slicectl.reproduce.plan import Plan, execute
+
+SCALES = ("smoke", "default", "paper")
+DEFAULT_SEEDS = 5
+PRESET = "project"   # the project's settings (issue 23 adds the paper as written beside them)
+
+
+def parse(args: list[str]) -> dict:
+    """``key=value`` arguments -> options; anything else is one line of error."""
+    opts = {"scale": "default", "seeds": DEFAULT_SEEDS, "claims": None, "outputs": Path("outputs"),
+            "launcher": []}
+    for a in args:
+        key, eq, value = a.partition("=")
+        if not eq:
+            raise UserError(f"reproduce takes key=value arguments after the paper, not {a!r}")
+        if key == "scale":
+            if value not in SCALES:
+                raise UserError(f"scale={value}: one of {', '.join(SCALES)}")
+            opts["scale"] = value
+        elif key == "seeds":
+            if not value.isdigit() or not 1 <= int(value) <= 100:
+                raise UserError(f"seeds={value}: a whole number from 1 to 100")
+            opts["seeds"] = int(value)
+        elif key == "claims":
+            opts["claims"] = [c for c in value.split(",") if c]
+        elif key == "outputs":
+            opts["outputs"] = Path(value)
+        elif (key == "hydra/launcher" or key.startswith("hydra.launcher.")) and "_target_" not in key:
+            opts["launcher"].append(a)   # checked again with each run's overrides
+        else:
+            raise UserError(f"reproduce: unknown argument {key!r}; it takes scale=, seeds=, claims=, "
+                            "outputs=, hydra/launcher= and hydra.launcher.*")
+    return opts
+
+
+def list_papers() -> None:
+    for key in spec.keys():
+        c = spec.load(key)
+        console.print(f"{key:10s} {len(c.spec.claims):3d} claims  {c.title}", soft_wrap=True)
+
+
+def reproduce(target: str, args: list[str], readme: bool = False) -> list[Path]:
+    opts = parse(args)
+    keys = spec.keys() if target == "all" else [target]
+    papers = [spec.load(k) for k in keys]   # every claims file checked before anything runs
+    if opts["claims"] and target == "all":
+        raise UserError("claims= selects claims of one paper, not of all")
+    selected = [p.select(opts["claims"]) for p in papers]
+    return [_one(p, claims, opts, target, args, readme) for p, claims in zip(papers, selected)]
+
+
+def _one(paper: spec.PaperClaims, claims: list, opts: dict, target: str, args: list[str], readme: bool) -> Path:
+    start = time.perf_counter()
+    seeds = list(range(opts["seeds"]))
+    needed = {a.run for c in claims for a in c.arms} | {
+        line.run for f in paper.spec.figures for line in f.lines
+        if not opts["claims"]}
+    plan = Plan(paper.key, opts["scale"], seeds, opts["outputs"], paper.run_specs(needed),
+                launcher=tuple(opts["launcher"]))
+    execute(plan)
+    locate = plan.run_dir
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
+    out = opts["outputs"] / "reproduce" / paper.key / stamp
+    (out / "figures").mkdir(parents=True)
+    rows, drawn = [], []
+    for c in claims:
+        grid = paper.spec.runs[c.arms[0].run].sweep.get(c.x) if c.compare == "trend" else None
+        row = judge(c, seeds, locate, grid)
+        rows.append({"paper": paper.key, "preset": PRESET, "scale": opts["scale"], **row})
+        path = figures.claim_figure(c, seeds, locate, out / "figures" / f"{c.id}.png", grid)
+        if path is not None:
+            drawn.append((f"{c.source}: {c.text}", path))
+    if not opts["claims"]:
+        for f in paper.spec.figures:
+            path = figures.curves_figure(f, seeds, locate, out / "figures" / f"{f.id}.png")
+            if path is not None:
+                drawn.append((f.title, path))
+    meta = {"key": paper.key, "title": paper.title, "authors": paper.authors, "venue": paper.venue,
+            "command": "slicectl reproduce " + " ".join(shlex.quote(a) for a in [target, *args]),
+            "scale": opts["scale"], "seeds": f"{len(seeds)} ({seeds[0]}–{seeds[-1]})", "preset": PRESET,
+            "wall": _duration(time.perf_counter() - start), "compute": _duration(_run_time(plan)),
+            "runs": str(plan.root), **write.provenance()}
+    write.claims_csv(rows, out / "claims.csv")
+    write.report_md(meta, rows, drawn, plan.problems, out / "REPORT.md")
+    (out / "reproduce.json").write_text(json.dumps(
+        {**meta, "trained": plan.trained, "problems": plan.problems,
+         "finished": datetime.now(timezone.utc).isoformat()}, indent=1))
+    _print(paper.key, rows)
+    if readme:
+        from slicectl import registry
+
+        module = registry.load().papers[paper.key].module
+        console.print(f"written: {write.readme_block(Path(str(files(module) / 'README.md')), meta, rows)}")
+    console.print(f"reproduce directory: {out}", soft_wrap=True)
+    return out
+
+
+def _run_time(plan: Plan) -> float:
+    """Run time of every run the plan read, from their manifests."""
+    total = 0.0
+    for home in {plan.home(s) for s in plan.specs}:
+        for seed in plan.seeds:
+            d = home / str(seed)
+            if not (d / "manifest.json").is_file():
+                continue
+            m = json.loads((d / "manifest.json").read_text())
+            try:
+                total += (datetime.fromisoformat(m["end_time"]) - datetime.fromisoformat(m["start_time"])).total_seconds()
+            except (KeyError, TypeError, ValueError):
+                pass
+    return total
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min" if h else (f"{m} min {s:02d} s" if m else f"{s} s")
+
+
+def _print(key: str, rows: list[dict]) -> None:
+    from rich.table import Table
+
+    t = Table(title=f"{key}: claims")
+    for col in ("claim", "source", "paper", "measured [95% CI]", "n", "verdict"):
+        t.add_column(col)
+    for r in rows:
+        paper = write._fmt(r["paper_value"]) if r["paper_value"] is not None else r["paper_arms"] or "–"
+        t.add_row(r["claim"], r["source"], paper, write._measured(r), str(r["n_seeds"]), r["verdict"])
+    console.print(t)

@@ -1,0 +1,123 @@
+"""Planning and launching the runs a set of claims needs.
+
+Every run of the plan has a stable home,
+``<outputs>/reproduce/<paper>/runs/<scale>/<run>-<hash>/<seed>/``, the hash
+covering what the run does (command, overrides, what it starts from), so a
+second ``reproduce`` finds the runs the first completed and trains nothing,
+and a changed claims file cannot pick up a stale run. Each run is launched
+as one Hydra multirun over the seeds it still lacks, through whatever
+launcher the user chose (``hydra/launcher=joblib`` spreads the seeds over
+processes, ``submitit_slurm`` over a cluster).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slicectl.console import console
+from slicectl.errors import UserError
+from slicectl.reproduce.spec import RunSpec
+from slicectl.runner.rundir import RunDir
+
+RESUMABLE = ("interrupted", "stale")
+
+
+@dataclass
+class Plan:
+    paper: str
+    scale: str
+    seeds: list[int]
+    outputs: Path
+    specs: list[RunSpec]
+    launcher: tuple[str, ...] = ()        # hydra/launcher=... and hydra.launcher.* overrides
+    extra: tuple[str, ...] = ()           # overrides every run gets (part of each run's hash)
+    trained: list[str] = field(default_factory=list)   # "<run> seed <s>" launched by this invocation
+    problems: list[str] = field(default_factory=list)  # runs that did not complete
+
+    @property
+    def root(self) -> Path:
+        return self.outputs / "reproduce" / self.paper / "runs" / self.scale
+
+    def home(self, spec: RunSpec) -> Path:
+        needs = tuple(self.home(_spec(self, dep)).name for _, dep in spec.needs)
+        return self.root / spec.dirname((f"scale={self.scale}", *self.extra), needs)
+
+    def run_dir(self, key: str, seed: int) -> Path | None:
+        """The completed run of ``key`` at ``seed``, or None."""
+        spec = next(s for s in self.specs if s.key == key)
+        d = self.home(spec) / str(seed)
+        return d if _status(d) == "completed" else None
+
+    def missing(self) -> dict[Path, list[int]]:
+        """Seeds without a completed run, per run home (two specs may share one)."""
+        return {self.home(s): [seed for seed in self.seeds if _status(self.home(s) / str(seed)) != "completed"]
+                for s in self.specs}
+
+
+def _status(d: Path) -> str | None:
+    if not (d / "manifest.json").is_file():
+        return None
+    try:
+        return RunDir(d).status()
+    except UserError:
+        return "unreadable"
+
+
+def execute(plan: Plan) -> float:
+    """Launch what is missing, dependencies first; returns the wall time spent."""
+    from slicectl.config.launch import baseline_args, command_args
+
+    todo = {k: v for k, v in plan.missing().items() if v}
+    total = len(plan.missing()) * len(plan.seeds)
+    if not todo:
+        console.print(f"all {total} runs found under {plan.root}: nothing to train")
+        return 0.0
+    n_todo = sum(len(v) for v in todo.values())
+    console.print(f"{total - n_todo} of {total} runs found under {plan.root}; running {n_todo}")
+    start = time.perf_counter()
+    for spec in plan.specs:
+        home = plan.home(spec)
+        seeds = todo.pop(home, None)   # a home shared by two specs runs once
+        if not seeds:
+            continue
+        fresh, resumed = [], []
+        for seed in seeds:
+            status = _status(home / str(seed))
+            if status is None:
+                fresh.append(seed)
+            elif status in RESUMABLE:
+                resumed.append(seed)
+            else:  # failed, running elsewhere, unreadable: left for the user to look at
+                plan.problems.append(f"{spec.key} seed {seed}: {status} ({home / str(seed)}); "
+                                     "remove it to run it again")
+        args = [*spec.overrides, f"scale={plan.scale}", *plan.extra,
+                f"outputs={plan.outputs}",
+                *(f"{k}={plan.home(_spec(plan, dep))}" for k, dep in spec.needs)]
+        job, full = (baseline_args(spec.baseline, args) if spec.baseline else command_args(spec.command, args))
+        if fresh:
+            _launch(plan, spec, job, ["-m", *full, f"seed={','.join(map(str, fresh))}", *plan.launcher,
+                                      f"hydra.sweep.dir={home}", "hydra.sweep.subdir=${seed}"], fresh)
+        for seed in resumed:
+            _launch(plan, spec, job, [f"resume={home / str(seed)}", f"outputs={plan.outputs}"], [seed])
+    return time.perf_counter() - start
+
+
+def _spec(plan: Plan, key: str) -> RunSpec:
+    return next(s for s in plan.specs if s.key == key)
+
+
+def _launch(plan: Plan, spec: RunSpec, job: str, args: list[str], seeds: list[int]) -> None:
+    from slicectl.config.launch import launch
+
+    console.print(f"reproduce: {spec.key}, seeds {', '.join(map(str, seeds))}", soft_wrap=True)
+    try:
+        launch(job, args)
+    except SystemExit:   # a run that failed said why; the plan goes on without it
+        pass
+    for seed in seeds:
+        d = plan.home(spec) / str(seed)
+        status = _status(d)
+        plan.trained.append(f"{spec.key} seed {seed}")
+        if status != "completed":
+            plan.problems.append(f"{spec.key} seed {seed}: {status or 'not started'} ({d})")
