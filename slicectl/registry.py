@@ -88,7 +88,7 @@ class Figure:
     paper: str
     detect: str                  # "module:function": runs -> bool, these runs are this paper's
     report: str | None = None    # "module:function(runs)": print the paper's table instead of the generic one
-    plot: str | None = None      # "module:function(runs)": draw the paper's figures; returns the first path
+    plot: str | None = None      # "module:function(runs, out_dir)": draw the paper's figures; returns the first path
     curves: bool = True          # the generic learning curves too (False: the paper's figures only)
 
 

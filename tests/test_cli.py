@@ -98,7 +98,7 @@ def test_sweep_runs_every_combination_in_its_own_directory(cli):
     assert bad.returncode == 2 and "no runs with agent=td3" in bad.stderr and "Traceback" not in bad.stderr
     p = cli("plot", str(cli.cwd / "outputs" / "multirun"))
     assert p.returncode == 0, p.stderr
-    png = runs[0] / "plots" / "utility.png"
+    png = cli.cwd / "outputs" / "multirun" / "plots" / "utility.png"   # beside the runs, not in one of them
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

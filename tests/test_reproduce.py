@@ -189,3 +189,36 @@ def test_a_rerun_of_the_same_reproduce_trains_nothing(tmp_path):
     third = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=3", "claims=lower_se_vs_ql"], tmp_path)
     assert third.exit_code == 0, third.output[-2000:]
     assert "running 2" in third.output   # QL and Dueling DQN at seed 2
+
+
+def test_readme_block_replaces_only_what_stands_between_the_markers(tmp_path):
+    from slicectl.reproduce import write
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# paper\n\nintro\n\n{write.BEGIN}\nold results\n{write.END}\n\n## more\ntext\n")
+    meta = {"command": "slicectl reproduce x scale=default", "commit": "abc123", "versions": "slicectl 0.1.0",
+            "scale": "default", "seeds": "5 (0–4)", "preset": "project", "wall": "1 min 00 s",
+            "compute": "2 min 00 s", "runs": "outputs/reproduce/x/runs/default"}
+    row = {"claim": "c1", "text": "A beats B", "source": "Table 1", "paper_arms": "A 2 vs B 1", "paper_value": 1.0,
+           "compare": "relative", "deciding": "A vs B", "arms": {"A": 2.0, "B": 1.5}, "measured": 0.33,
+           "ci_low": 0.2, "ci_high": 0.46, "iqm": 0.3, "paper_in_ci": False, "n_seeds": 5, "verdict": "reproduced"}
+    write.readme_block(readme, meta, [row])
+    text = readme.read_text()
+    assert text.startswith("# paper\n\nintro\n\n") and text.endswith("\n\n## more\ntext\n")
+    assert "old results" not in text and "**reproduced**" in text and "abc123" in text
+    assert text.count(write.BEGIN) == text.count(write.END) == 1
+    bare = tmp_path / "bare.md"
+    bare.write_text("no markers")
+    with pytest.raises(Exception, match="markers"):
+        write.readme_block(bare, meta, [row])
+    assert bare.read_text() == "no markers"
+
+
+def test_method_labels_name_methods_as_papers_do():
+    from slicectl.analysis.labels import method_label
+
+    assert method_label("agent=ddqn") == "Double DQN"
+    assert method_label("agent=td3 env.igw_cache_mb=10") == "TD3 (env.igw_cache_mb=10)"
+    assert method_label("baseline=admm") == "ADMM"
+    assert method_label("default") == "default"
+    assert method_label("default", "dueling_gan_ddqn") == "Dueling GAN-DDQN"   # the run's own agent

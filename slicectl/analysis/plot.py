@@ -1,5 +1,11 @@
 """`slicectl plot`: learning curves, mean line and 95% CI band across seeds;
-with ``x``, a sweep's final metric against a swept config key instead."""
+with ``x``, a sweep's final metric against a swept config key instead.
+
+Figures go to ``<first path>/plots/`` (a sweep's directory, or the run's own
+when one run is given). Methods are named as papers name them, baselines
+evaluated once are horizontal reference lines, bands are clipped to the
+metric's range, n is in the legend, and runs of different systems (envs)
+get a figure each."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from slicectl import registry
+from slicectl.analysis.labels import method_label, metric_bounds, metric_label
 from slicectl.analysis.runs import Run, final_row, find_runs
 from slicectl.errors import UserError
 from slicectl.runner.evaluate import mean_ci
@@ -20,35 +27,61 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     runs = find_runs(paths)
+    out_dir = Path(paths[0]) / "plots"
     paper = registry.figures_for(runs)
     if paper is not None and paper.plot and not paper.curves:  # the paper's figures only (chen2022)
-        return registry.resolve(paper.plot)(runs)
-    if metric is None:
-        metric = next((m for m in OBJECTIVES if m in runs[0].metrics.columns), "reward")
+        return registry.resolve(paper.plot)(runs, out_dir)
+    systems = {s: [r for r in runs if r.system == s] for s in sorted({r.system for r in runs})}
+    chosen = {s: metric or next((m for m in OBJECTIVES if m in rs[0].metrics.columns), "reward")
+              for s, rs in systems.items()}   # the default metric: each system's own
+    for s, rs in systems.items():
+        for run in rs:
+            if chosen[s] not in run.metrics.columns:
+                raise UserError(f"unknown metric {chosen[s]!r} in {run.path}; "
+                                f"columns: {', '.join(run.metrics.columns)}")
     if x is not None:
-        return sweep_plot(runs, metric, x)
-    for run in runs:
-        if metric not in run.metrics.columns:
-            raise UserError(f"unknown metric {metric!r} in {run.path}; "
-                            f"columns: {', '.join(run.metrics.columns)}")
+        return sweep_plot(runs, chosen[next(iter(systems))], x, out_dir)
     if paper is not None and paper.plot:  # the paper's figures beside the curves (hu: Figs. 4-8)
-        registry.resolve(paper.plot)(runs)
+        registry.resolve(paper.plot)(runs, out_dir)
+    written = []
+    for s, rs in systems.items():
+        name = f"{chosen[s]}.png" if len(systems) == 1 else f"{chosen[s]}_{s}.png"
+        written.append(curves(rs, chosen[s], out_dir / name, s))
+    return written[0]
+
+
+def _band(mean: np.ndarray, half: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    low, high = mean - np.nan_to_num(half), mean + np.nan_to_num(half)
+    bounds = metric_bounds(metric)
+    return (np.clip(low, *bounds), np.clip(high, *bounds)) if bounds else (low, high)
+
+
+def curves(runs: list[Run], metric: str, out: Path, system: str) -> Path:
+    """Eval ``metric`` against env steps, one line per config; a config
+    evaluated once (a baseline) is a horizontal line at its mean."""
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    groups: dict[str, list[pd.DataFrame]] = {}
+    groups: dict[str, list[Run]] = {}
     for run in runs:
-        ev = run.metrics[run.metrics["split"] == "eval"][["env_steps", metric]]
-        groups.setdefault(run.group, []).append(ev.set_index("env_steps")[metric])
-    for group, curves in sorted(groups.items()):
-        table = pd.concat(curves, axis=1).sort_index()
-        steps = table.index.to_numpy()
+        groups.setdefault(run.group, []).append(run)
+    for i, (group, members) in enumerate(sorted(groups.items())):
+        methods = {r.method for r in members}
+        label, color = method_label(group, methods.pop() if len(methods) == 1 else ""), f"C{i}"
+        if all(r.reference for r in members):
+            values = np.array([float(final_row(r)[metric]) for r in members])
+            ax.axhline(values.mean(), ls="--", lw=1.2, color=color, label=f"{label} (n={len(values)})")
+            continue
+        table = pd.concat([r.metrics[r.metrics["split"] == "eval"].groupby("env_steps")[metric].mean()
+                           for r in members], axis=1).sort_index()
         stats = np.array([mean_ci(r.dropna().to_numpy()) for _, r in table.iterrows()])
-        mean, half = stats[:, 0], np.nan_to_num(stats[:, 1])
-        ax.plot(steps, mean, marker="o", ms=3, label=f"{group} (n={len(curves)})")
-        ax.fill_between(steps, mean - half, mean + half, alpha=0.2)
-    return _save(fig, ax, "environment steps", f"eval {metric}", runs[0].path / "plots" / f"{metric}.png")
+        steps, mean = table.index.to_numpy(), stats[:, 0]
+        ax.plot(steps, mean, marker="o", ms=3, color=color, label=f"{label} (n={len(members)})")
+        ax.fill_between(steps, *_band(mean, stats[:, 1], metric), color=color, alpha=0.2)
+    ax.set_title(f"{system}: eval {metric_label(metric)} during training (mean, 95% CI over seeds)", fontsize=9)
+    return _save(fig, ax, "environment steps", f"eval {metric_label(metric)}", out)
 
 
 def _save(fig, ax, xlabel: str, ylabel: str, out: Path) -> Path:
@@ -81,7 +114,7 @@ def swept_value(run: Run, key: str) -> float:
         raise UserError(f"{run.path}: {key} = {value!r} is not a number") from None
 
 
-def sweep_plot(runs: list[Run], metric: str, key: str) -> Path:
+def sweep_plot(runs: list[Run], metric: str, key: str, out_dir: Path) -> Path:
     """Final ``metric`` against config ``key``: one line per configuration
     apart from ``key`` (agent, baseline...), mean and 95% CI over seeds at
     each value (zhang2021's Figs. 5-8)."""
@@ -96,14 +129,17 @@ def sweep_plot(runs: list[Run], metric: str, key: str) -> Path:
         rows.append({"line": line, "x": swept_value(run, key), "y": float(final[metric])})
     df = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    for line, sub in sorted(df.groupby("line"), key=lambda t: t[0]):
+    for i, (line, sub) in enumerate(sorted(df.groupby("line"), key=lambda t: t[0])):
         stats = sub.groupby("x")["y"].apply(lambda v: mean_ci(v.to_numpy())).sort_index()
         xs = stats.index.to_numpy()
         mean = np.array([m for m, _ in stats])
-        half = np.nan_to_num(np.array([h for _, h in stats]))
-        ax.errorbar(xs, mean, yerr=half, marker="o", ms=4, capsize=3,
-                    label=f"{line} (n={sub.groupby('x').size().min()})")
+        half = np.array([h for _, h in stats])
+        n = sub.groupby("x").size().min()
+        ax.plot(xs, mean, marker="o", ms=4, color=f"C{i}", label=f"{method_label(line)} (n={n})")
+        if n > 1:
+            ax.fill_between(xs, *_band(mean, half, metric), color=f"C{i}", alpha=0.2)
     if df["x"].min() > 0 and df["x"].max() > 10 * df["x"].min():
         ax.set_xscale("log")  # resource grids span decades
-    return _save(fig, ax, key, f"final {metric}",
-                 runs[0].path / "plots" / f"{metric}_vs_{key.replace('.', '_')}.png")
+    ax.set_title(f"final {metric_label(metric)} against {key} (mean, 95% CI over seeds)", fontsize=9)
+    return _save(fig, ax, key, f"final {metric_label(metric)}",
+                 out_dir / f"{metric}_vs_{key.replace('.', '_')}.png")

@@ -20,12 +20,13 @@ def report(paths: list[Path], out: Path | None = None, paired: str | None = None
     rows = []
     for run in runs:
         row = final_row(run)
-        rows.append({"group": run.group, "seed": run.seed, "run": str(run.path), **row.to_dict()})
+        rows.append({"system": run.system, "group": run.group, "seed": run.seed, "run": str(run.path),
+                     **row.to_dict()})
     df = pd.DataFrame(rows)
-    metrics = [c for c in df.columns if c not in ("group", "seed", "run") and df[c].notna().any()]
+    metrics = [c for c in df.columns if c not in ("system", "group", "seed", "run") and df[c].notna().any()]
     table_rows = []
-    for group, sub in df.groupby("group", sort=True):
-        rec = {"group": group, "n": len(sub)}
+    for (system, group), sub in df.groupby(["system", "group"], sort=True):
+        rec = {"system": system, "group": group, "n": len(sub)}
         for m in metrics:
             mean, half = mean_ci(sub[m].to_numpy())
             rec[m] = mean
@@ -41,7 +42,9 @@ def report(paths: list[Path], out: Path | None = None, paired: str | None = None
     if paper is not None and paper.report:  # a paper's own table (chen2022: Table 4's layout)
         registry.resolve(paper.report)(runs)
     else:
-        _print_summary(table_rows, metrics, len(runs))
+        for system in sorted({r["system"] for r in table_rows}):   # one table per system
+            recs = [r for r in table_rows if r["system"] == system]
+            _print_summary(system, recs, _varying(recs, metrics), sum(r["n"] for r in recs))
     console.print(f"written: {out}")
     if diffs is not None:
         paired_out = out.with_name(out.stem + "_paired.csv")
@@ -50,13 +53,21 @@ def report(paths: list[Path], out: Path | None = None, paired: str | None = None
     return summary
 
 
-def _print_summary(table_rows: list[dict], metrics: list[str], n_runs: int) -> None:
-    table = Table(title=f"final metrics, {n_runs} runs (mean ± 95% CI over seeds)")
+def _varying(recs: list[dict], metrics: list[str]) -> list[str]:
+    """The metrics this table's rows have and that differ between them (all, for one row)."""
+    have = [m for m in metrics if any(pd.notna(r[m]) for r in recs)]
+    if len(recs) < 2:
+        return have
+    return [m for m in have if len({round(float(r[m]), 9) for r in recs if pd.notna(r[m])}) > 1]
+
+
+def _print_summary(system: str, table_rows: list[dict], metrics: list[str], n_runs: int) -> None:
+    table = Table(title=f"{system}: final metrics, {n_runs} runs (mean ± 95% CI over seeds)")
     table.add_column("config", no_wrap=True)
     table.add_column("n", justify="right")
     for m in metrics:
         table.add_column(m, justify="right")
     for rec in table_rows:
         table.add_row(rec["group"], str(rec["n"]),
-                      *(f"{rec[m]:.3f} ± {rec[m + '_ci95']:.3f}" for m in metrics))
+                      *("–" if pd.isna(rec[m]) else f"{rec[m]:.3f} ± {rec[m + '_ci95']:.3f}" for m in metrics))
     console.print(table)

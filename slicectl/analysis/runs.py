@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
+from slicectl import registry
 from slicectl.errors import UserError
 
 IGNORED_OVERRIDES = ("seed=", "hydra.", "job=", "resume=", "name=")
@@ -19,6 +20,14 @@ class Run:
     group: str  # the overrides that define its config, minus the seed
     seed: int
     metrics: pd.DataFrame
+    system: str = ""  # the env it ran on (conf/env/<name>): report and plot keep systems apart
+    method: str = ""  # the agent it trained, or the baseline an eval ran (conf option)
+
+    @property
+    def reference(self) -> bool:
+        """A run evaluated once (a baseline's eval): a horizontal line on a learning curve."""
+        ev = self.metrics[self.metrics["split"] == "eval"]
+        return bool(len(ev)) and ev["env_steps"].nunique() == 1
 
 
 def find_runs(paths: list[Path]) -> list[Run]:
@@ -81,7 +90,15 @@ def read_run(d: Path) -> Run:
     ov_path = d / ".hydra" / "overrides.yaml"
     overrides = [str(o) for o in OmegaConf.load(ov_path)] if ov_path.is_file() else []
     cfg_path = d / ".hydra" / "config.yaml"
-    seed = int(OmegaConf.load(cfg_path).get("seed", 0)) if cfg_path.is_file() else 0
+    cfg = OmegaConf.load(cfg_path) if cfg_path.is_file() else None
+    seed = int(cfg.get("seed", 0)) if cfg is not None else 0
+    target = OmegaConf.select(cfg, "env._target_") if cfg is not None else None
+    system = registry.env_name(str(target)) if target else "phase"
+    hydra_path = d / ".hydra" / "hydra.yaml"
+    choices = OmegaConf.select(OmegaConf.load(hydra_path), "hydra.runtime.choices") if hydra_path.is_file() else None
+    method = ""
+    if choices is not None:
+        method = str(choices.get("baseline") or choices.get("agent") or "")
     group = " ".join(sorted(_source_config(o) for o in overrides if not o.startswith(IGNORED_OVERRIDES)))
     if not ov_path.is_file() and not cfg_path.is_file():  # a phase of a multi-phase job
         group = f"phase={d.parent.name}/{d.name}"
@@ -96,7 +113,7 @@ def read_run(d: Path) -> Run:
         raise UserError(f"metrics.csv in {d} is not a slicectl metrics file (no env_steps and split columns)")
     if metrics.empty:
         raise UserError(f"metrics.csv in {d} has no rows")
-    return Run(path=d, group=group, seed=seed, metrics=metrics)
+    return Run(path=d, group=group, seed=seed, metrics=metrics, system=system, method=method)
 
 
 def metric_columns(df: pd.DataFrame) -> list[str]:

@@ -66,19 +66,21 @@ def claim_figure(claim: Claim, seeds: list[int], locate: Locate, out: Path,
             if not len(v):
                 continue
             (lines if len(v) > 1 and np.ptp(v) == 0 else bars).append((arm.label, v))
+        edges = []
         for i, (label, v) in enumerate(bars):
             ci = interval(v)
             low, high = _clip(claim.bounds, ci.low, ci.high)
             err = None if not np.isfinite(low) else [[ci.mean - low], [high - ci.mean]]
+            edges += [low, high] if np.isfinite(low) else []
             ax.bar(i, ci.mean, yerr=err, capsize=4, color=f"C{i}", alpha=0.85, label=f"{label} (n={ci.n})")
         for j, (label, v) in enumerate(lines):
             ax.axhline(float(v[0]), ls="--", lw=1.2, color=f"C{len(bars) + j}", label=label)
         ax.set_xticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
         drawn = bool(bars or lines)
-        if bars:
-            values = np.concatenate([v for _, v in bars] + [v for _, v in lines])
+        if bars:   # bars start where the data do (the metrics are far from 0), CIs inside the frame
+            values = np.concatenate([v for _, v in bars] + [v for _, v in lines] + [np.array(edges)])
             spread = np.ptp(values) or abs(values.mean()) or 1.0
-            ax.set_ylim(values.min() - 0.6 * spread, values.max() + 0.4 * spread)
+            ax.set_ylim(values.min() - 0.3 * spread, values.max() + 0.2 * spread)
     if not drawn:
         plt.close(fig)
         return None

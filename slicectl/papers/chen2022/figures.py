@@ -82,7 +82,7 @@ def print_table4(runs: list[Run]) -> None:
     console.print(lower)
 
 
-def plots(runs: list[Run]) -> list[Path]:
+def plots(runs: list[Run], out_dir: Path) -> list[Path]:
     """Figs. 14-15 (violins of the upper tier's per-window profit and utility
     by method) and the lower tier's learning curves (SE, utility)."""
     import matplotlib
@@ -90,7 +90,6 @@ def plots(runs: list[Run]) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out_dir = runs[0].path / "plots"
     out_dir.mkdir(exist_ok=True)
     steps: dict[str, list[pd.DataFrame]] = {}
     curves: dict[str, list[pd.DataFrame]] = {}
@@ -134,6 +133,6 @@ def plots(runs: list[Run]) -> list[Path]:
     return written
 
 
-def first_plot(runs: list[Run]) -> Path:
-    """`slicectl plot`: Figs. 14-15 and the lower tier's curves; the first one's path."""
-    return plots(runs)[0]
+def first_plot(runs: list[Run], out_dir: Path) -> Path:
+    """`slicectl plot`: Figs. 14-15 and the lower tier's curves into ``out_dir``; the first one's path."""
+    return plots(runs, out_dir)[0]

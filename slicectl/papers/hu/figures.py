@@ -247,6 +247,6 @@ def _write(fig, out: Path) -> Path:
     return out
 
 
-def plot(runs: list[Run]) -> None:
-    """`slicectl plot`: Figs. 4-8 into the first run's plots/, beside the learning curves."""
-    figures(runs, runs[0].path / "plots")
+def plot(runs: list[Run], out_dir: Path) -> None:
+    """`slicectl plot`: Figs. 4-8 into ``out_dir``, beside the learning curves."""
+    figures(runs, out_dir)

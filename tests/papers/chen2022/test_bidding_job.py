@@ -112,6 +112,6 @@ def test_bidding_sweep_report_prints_table4_and_plot_draws_the_figures(cli):
     assert "agent=dqn" in r.stdout and "oracle" in r.stdout and "QL's SE" in r.stdout
     r = cli("plot", str(sweep))
     assert r.returncode == 0, r.stderr
-    plots = sweep / "0" / "plots"
+    plots = sweep / "plots"   # in the sweep, not in run 0
     for name in ("profit_violin", "utility_violin", "lower_se", "lower_utility"):
         assert (plots / f"bidding_{name}.png").stat().st_size > 1000

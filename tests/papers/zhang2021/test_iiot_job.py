@@ -54,7 +54,7 @@ def test_a_resource_sweep_plots_its_final_metric_against_the_swept_key(cli):
     sweep = next((cli.cwd / "outputs" / "multirun" / "eval").iterdir())
     r = cli("plot", str(sweep), "--x", "env.igw_cache_mb")
     assert r.returncode == 0, r.stderr
-    assert (sweep / "0" / "plots" / "accuracy_vs_env_igw_cache_mb.png").is_file()
+    assert (sweep / "plots" / "accuracy_vs_env_igw_cache_mb.png").is_file()   # in the sweep, not in run 0
     r = cli("plot", str(sweep), "--x", "env.no_such_key")
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("error:") and "no_such_key" in r.stderr
