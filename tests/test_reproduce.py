@@ -198,7 +198,8 @@ def test_readme_block_replaces_only_what_stands_between_the_markers(tmp_path):
     readme.write_text(f"# paper\n\nintro\n\n{write.BEGIN}\nold results\n{write.END}\n\n## more\ntext\n")
     meta = {"command": "slicectl reproduce x scale=default", "commit": "abc123", "versions": "slicectl 0.1.0",
             "scale": "default", "seeds": "5 (0–4)", "preset": "project", "wall": "1 min 00 s",
-            "compute": "2 min 00 s", "runs": "outputs/reproduce/x/runs/default"}
+            "compute": "2 min 00 s", "span": "1 min 30 s", "launcher": "Joblib, 2 jobs",
+            "runs": "outputs/reproduce/x/runs/default"}
     row = {"claim": "c1", "text": "A beats B", "source": "Table 1", "paper_arms": "A 2 vs B 1", "paper_value": 1.0,
            "compare": "relative", "deciding": "A vs B", "arms": {"A": 2.0, "B": 1.5}, "measured": 0.33,
            "ci_low": 0.2, "ci_high": 0.46, "iqm": 0.3, "paper_in_ci": False, "n_seeds": 5, "verdict": "reproduced"}
@@ -222,3 +223,25 @@ def test_method_labels_name_methods_as_papers_do():
     assert method_label("baseline=admm") == "ADMM"
     assert method_label("default") == "default"
     assert method_label("default", "dueling_gan_ddqn") == "Dueling GAN-DDQN"   # the run's own agent
+
+
+def test_an_interrupted_run_of_the_plan_is_resumed_and_a_failed_one_reported(tmp_path):
+    args = ["reproduce", "zhang2021", "scale=smoke", "seeds=1", "claims=accuracy_td3_vs_random"]
+    assert invoke(args, tmp_path).exit_code == 0
+    runs = tmp_path / "outputs" / "reproduce" / "zhang2021" / "runs" / "smoke"
+    (td3,) = [d / "0" for d in runs.iterdir() if d.name.startswith("train_")]
+    (rand,) = [d / "0" for d in runs.iterdir() if d.name.startswith("eval_")]
+    first = pd.read_csv(td3 / "metrics.csv")
+    manifest = json.loads((td3 / "manifest.json").read_text())
+    (td3 / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    m = json.loads((rand / "manifest.json").read_text())
+    (rand / "manifest.json").write_text(json.dumps({**m, "status": "failed", "error": "NaN"}))
+    res = invoke(args, tmp_path)
+    assert res.exit_code == 0, res.output[-2000:]
+    assert json.loads((td3 / "manifest.json").read_text())["status"] == "completed"
+    pd.testing.assert_frame_equal(pd.read_csv(td3 / "metrics.csv").drop(columns="wall_s"),
+                                  first.drop(columns="wall_s"))   # resumed from last.pt, bit for bit
+    latest = sorted((tmp_path / "outputs" / "reproduce" / "zhang2021").glob("2*"))[-1]
+    text = (latest / "REPORT.md").read_text()
+    assert "Runs that did not complete" in text and "random seed 0: failed" in text
+    assert pd.read_csv(latest / "claims.csv")["n_seeds"].iloc[0] == 0   # no random run: no pair

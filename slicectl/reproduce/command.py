@@ -92,10 +92,12 @@ def _one(paper: spec.PaperClaims, claims: list, opts: dict, target: str, args: l
             path = figures.curves_figure(f, seeds, locate, out / "figures" / f"{f.id}.png")
             if path is not None:
                 drawn.append((f.title, path))
+    run_time, span, launcher = _run_times(plan)
     meta = {"key": paper.key, "title": paper.title, "authors": paper.authors, "venue": paper.venue,
             "command": "slicectl reproduce " + " ".join(shlex.quote(a) for a in [target, *args]),
             "scale": opts["scale"], "seeds": f"{len(seeds)} ({seeds[0]}–{seeds[-1]})", "preset": PRESET,
-            "wall": _duration(time.perf_counter() - start), "compute": _duration(_run_time(plan)),
+            "wall": _duration(time.perf_counter() - start), "compute": _duration(run_time),
+            "span": _duration(span), "launcher": launcher,
             "runs": str(plan.root), **write.provenance()}
     write.claims_csv(rows, out / "claims.csv")
     write.report_md(meta, rows, drawn, plan.problems, out / "REPORT.md")
@@ -112,20 +114,33 @@ def _one(paper: spec.PaperClaims, claims: list, opts: dict, target: str, args: l
     return out
 
 
-def _run_time(plan: Plan) -> float:
-    """Run time of every run the plan read, from their manifests."""
-    total = 0.0
-    for home in {plan.home(s) for s in plan.specs}:
+def _run_times(plan: Plan) -> tuple[float, float, str]:
+    """For the runs the plan read, from their manifests: the run time summed,
+    the wall time from the first start to the last end (what training them
+    took, when one reproduce ran them all), and the launcher that ran them."""
+    from omegaconf import OmegaConf
+
+    total, spans, launcher = 0.0, [], ""
+    for home in sorted({plan.home(s) for s in plan.specs}):
         for seed in plan.seeds:
             d = home / str(seed)
             if not (d / "manifest.json").is_file():
                 continue
             m = json.loads((d / "manifest.json").read_text())
             try:
-                total += (datetime.fromisoformat(m["end_time"]) - datetime.fromisoformat(m["start_time"])).total_seconds()
+                start, end = datetime.fromisoformat(m["start_time"]), datetime.fromisoformat(m["end_time"])
             except (KeyError, TypeError, ValueError):
-                pass
-    return total
+                continue
+            total += (end - start).total_seconds()
+            spans.append((start, end))
+            hydra = d / ".hydra" / "hydra.yaml"
+            if not launcher and hydra.is_file():
+                cfg = OmegaConf.select(OmegaConf.load(hydra), "hydra.launcher")
+                name = str(cfg.get("_target_", "")).rsplit(".", 1)[-1].replace("Launcher", "") if cfg else ""
+                jobs = cfg.get("n_jobs") if cfg else None
+                launcher = f"{name}" + (f", {jobs} jobs" if jobs else "")
+    wall = (max(e for _, e in spans) - min(s for s, _ in spans)).total_seconds() if spans else 0.0
+    return total, wall, launcher or "basic"
 
 
 def _duration(seconds: float) -> str:

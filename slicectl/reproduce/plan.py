@@ -99,7 +99,7 @@ def execute(plan: Plan) -> float:
             _launch(plan, spec, job, ["-m", *full, f"seed={','.join(map(str, fresh))}", *plan.launcher,
                                       f"hydra.sweep.dir={home}", "hydra.sweep.subdir=${seed}"], fresh)
         for seed in resumed:
-            _launch(plan, spec, job, [f"resume={home / str(seed)}", f"outputs={plan.outputs}"], [seed])
+            _launch(plan, spec, job, [f"resume={home / str(seed)}"], [seed])   # its own recorded overrides
     return time.perf_counter() - start
 
 
@@ -115,6 +115,11 @@ def _launch(plan: Plan, spec: RunSpec, job: str, args: list[str], seeds: list[in
         launch(job, args)
     except SystemExit:   # a run that failed said why; the plan goes on without it
         pass
+    except UserError as exc:
+        if not any(a.startswith("resume=") for a in args):
+            raise        # the plan's own overrides are wrong: nothing can run
+        plan.problems.append(f"{spec.key} seed {seeds[0]}: cannot be resumed: {exc}")
+        return
     for seed in seeds:
         d = plan.home(spec) / str(seed)
         status = _status(d)

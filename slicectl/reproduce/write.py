@@ -83,8 +83,8 @@ def header(meta: dict) -> list[str]:
     return [f"- command: `{meta['command']}`",
             f"- commit: {meta['commit']}; {meta['versions']}",
             f"- scale: {meta['scale']}, seeds: {meta['seeds']}, preset: {meta['preset']}",
-            f"- wall time: {meta['wall']} for this command; the runs it read took {meta['compute']} "
-            f"of run time together",
+            f"- wall time: the runs it read ran for {meta['span']} from the first start to the last end "
+            f"({meta['compute']} of run time summed; launcher: {meta['launcher']}); this command took {meta['wall']}",
             f"- runs: `{meta['runs']}`"]
 
 
