@@ -226,22 +226,23 @@ def test_method_labels_name_methods_as_papers_do():
 
 
 def test_an_interrupted_run_of_the_plan_is_resumed_and_a_failed_one_reported(tmp_path):
-    args = ["reproduce", "zhang2021", "scale=smoke", "seeds=1", "claims=accuracy_td3_vs_random"]
+    """A bidding run (not the train job: `train resume=` continues any job's run)."""
+    args = ["reproduce", "chen2022", "scale=smoke", "seeds=1", "claims=lower_se_vs_ql"]
     assert invoke(args, tmp_path).exit_code == 0
-    runs = tmp_path / "outputs" / "reproduce" / "zhang2021" / "runs" / "smoke"
-    (td3,) = [d / "0" for d in runs.iterdir() if d.name.startswith("train_")]
-    (rand,) = [d / "0" for d in runs.iterdir() if d.name.startswith("eval_")]
-    first = pd.read_csv(td3 / "metrics.csv")
-    manifest = json.loads((td3 / "manifest.json").read_text())
-    (td3 / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
-    m = json.loads((rand / "manifest.json").read_text())
-    (rand / "manifest.json").write_text(json.dumps({**m, "status": "failed", "error": "NaN"}))
+    runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "smoke"
+    (dueling,) = [d / "0" for d in runs.iterdir() if "dueling" in d.name]
+    (ql,) = [d / "0" for d in runs.iterdir() if "agent-ql" in d.name]
+    first = pd.read_csv(dueling / "metrics.csv")
+    m = json.loads((dueling / "manifest.json").read_text())
+    (dueling / "manifest.json").write_text(json.dumps({**m, "status": "interrupted"}))
+    m = json.loads((ql / "manifest.json").read_text())
+    (ql / "manifest.json").write_text(json.dumps({**m, "status": "failed", "error": "NaN"}))
     res = invoke(args, tmp_path)
     assert res.exit_code == 0, res.output[-2000:]
-    assert json.loads((td3 / "manifest.json").read_text())["status"] == "completed"
-    pd.testing.assert_frame_equal(pd.read_csv(td3 / "metrics.csv").drop(columns="wall_s"),
-                                  first.drop(columns="wall_s"))   # resumed from last.pt, bit for bit
-    latest = sorted((tmp_path / "outputs" / "reproduce" / "zhang2021").glob("2*"))[-1]
+    assert json.loads((dueling / "manifest.json").read_text())["status"] == "completed"
+    pd.testing.assert_frame_equal(pd.read_csv(dueling / "metrics.csv").drop(columns="wall_s", errors="ignore"),
+                                  first.drop(columns="wall_s", errors="ignore"))   # the same seed, the same rows
+    latest = sorted((tmp_path / "outputs" / "reproduce" / "chen2022").glob("2*"))[-1]
     text = (latest / "REPORT.md").read_text()
-    assert "Runs that did not complete" in text and "random seed 0: failed" in text
-    assert pd.read_csv(latest / "claims.csv")["n_seeds"].iloc[0] == 0   # no random run: no pair
+    assert "Runs that did not complete" in text and "ql seed 0: failed" in text
+    assert pd.read_csv(latest / "claims.csv")["n_seeds"].iloc[0] == 0   # no QL run: no pair

@@ -99,7 +99,8 @@ def execute(plan: Plan) -> float:
             _launch(plan, spec, job, ["-m", *full, f"seed={','.join(map(str, fresh))}", *plan.launcher,
                                       f"hydra.sweep.dir={home}", "hydra.sweep.subdir=${seed}"], fresh)
         for seed in resumed:
-            _launch(plan, spec, job, [f"resume={home / str(seed)}"], [seed])   # its own recorded overrides
+            # `train resume=` continues a run of any job, with its own recorded overrides
+            _launch(plan, spec, "train", [f"resume={home / str(seed)}"], [seed])
     return time.perf_counter() - start
 
 
