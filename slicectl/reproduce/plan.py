@@ -11,7 +11,6 @@ processes, ``submitit_slurm`` over a cluster).
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +44,7 @@ class Plan:
 
     def run_dir(self, key: str, seed: int) -> Path | None:
         """The completed run of ``key`` at ``seed``, or None."""
-        spec = next(s for s in self.specs if s.key == key)
-        d = self.home(spec) / str(seed)
+        d = self.home(_spec(self, key)) / str(seed)
         return d if _status(d) == "completed" else None
 
     def missing(self) -> dict[Path, list[int]]:
@@ -64,18 +62,18 @@ def _status(d: Path) -> str | None:
         return "unreadable"
 
 
-def execute(plan: Plan) -> float:
-    """Launch what is missing, dependencies first; returns the wall time spent."""
+def execute(plan: Plan) -> None:
+    """Launch what is missing, dependencies first."""
     from slicectl.config.launch import baseline_args, command_args
 
-    todo = {k: v for k, v in plan.missing().items() if v}
-    total = len(plan.missing()) * len(plan.seeds)
+    missing = plan.missing()   # one scan of the run homes
+    todo = {k: v for k, v in missing.items() if v}
+    total = len(missing) * len(plan.seeds)
     if not todo:
         console.print(f"all {total} runs found under {plan.root}: nothing to train")
-        return 0.0
+        return
     n_todo = sum(len(v) for v in todo.values())
     console.print(f"{total - n_todo} of {total} runs found under {plan.root}; running {n_todo}")
-    start = time.perf_counter()
     for spec in plan.specs:
         home = plan.home(spec)
         seeds = todo.pop(home, None)   # a home shared by two specs runs once
@@ -101,7 +99,6 @@ def execute(plan: Plan) -> float:
         for seed in resumed:
             # `train resume=` continues a run of any job, with its own recorded overrides
             _launch(plan, spec, "train", [f"resume={home / str(seed)}"], [seed])
-    return time.perf_counter() - start
 
 
 def _spec(plan: Plan, key: str) -> RunSpec:
