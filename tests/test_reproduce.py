@@ -191,6 +191,32 @@ def test_a_rerun_of_the_same_reproduce_trains_nothing(tmp_path):
     assert "running 2" in third.output   # QL and Dueling DQN at seed 2
 
 
+def test_a_run_whose_resolved_config_changes_gets_a_new_home(monkeypatch):
+    """A changed preset or default (same overrides) must not pick up the old
+    runs; the base point of a sweep and the unswept run stay one run."""
+    from slicectl.config import overrides
+    from slicectl.reproduce.plan import Plan
+
+    paper = spec.load("zhang2021")
+
+    def homes():
+        plan = Plan("zhang2021", "smoke", [0], Path("outputs"), paper.run_specs({"td3", "td3_igw_cache"}))
+        return {s.key: plan.home(s) for s in plan.specs}
+
+    before = homes()
+    assert before["td3"] == before["td3_igw_cache@85.7"] != before["td3_igw_cache@10"]
+    real = overrides.resolved
+
+    def edited(job, args):
+        cfg = real(job, args)
+        cfg["agent"]["gamma"] = 0.9   # as if the preset's gamma were edited
+        return cfg
+
+    monkeypatch.setattr(overrides, "resolved", edited)
+    after = homes()
+    assert all(after[k] != before[k] for k in before)
+
+
 def test_readme_block_replaces_only_what_stands_between_the_markers(tmp_path):
     from slicectl.reproduce import write
 

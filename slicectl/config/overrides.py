@@ -85,6 +85,11 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
     return overrides
 
 
+def resolved(job: str, overrides: list[str]) -> dict:
+    """The resolved, validated config ``slicectl <job> overrides`` would run with."""
+    return _check(prepare(job, overrides, multirun=False, check=False))
+
+
 def _same_config(path: Path, cfg: dict) -> None:
     """A resumed run rebuilds the config it started with, or is refused."""
     from slicectl.runner.rundir import RunDir

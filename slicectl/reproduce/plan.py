@@ -2,9 +2,10 @@
 
 Every run of the plan has a stable home,
 ``<outputs>/reproduce/<paper>/runs/<scale>/<run>-<hash>/<seed>/``, the hash
-covering what the run does (command, overrides, what it starts from), so a
-second ``reproduce`` finds the runs the first completed and trains nothing,
-and a changed claims file cannot pick up a stale run. Each run is launched
+covering what the run does (command, overrides, what it starts from, and the
+resolved config they compose to), so a second ``reproduce`` finds the runs
+the first completed and trains nothing, while a changed claims file or a
+changed preset or default gets new runs rather than a stale one. Each run is launched
 as one Hydra multirun over the seeds it still lacks, through whatever
 launcher the user chose (``hydra/launcher=joblib`` spreads the seeds over
 processes, ``submitit_slurm`` over a cluster).
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slicectl.config.schema import digest
 from slicectl.console import console
 from slicectl.errors import UserError
 from slicectl.reproduce.spec import RunSpec
@@ -33,14 +35,33 @@ class Plan:
     extra: tuple[str, ...] = ()           # overrides every run gets (part of each run's hash)
     trained: list[str] = field(default_factory=list)   # "<run> seed <s>" launched by this invocation
     problems: list[str] = field(default_factory=list)  # runs that did not complete
+    _homes: dict[str, Path] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> Path:
         return self.outputs / "reproduce" / self.paper / "runs" / self.scale
 
     def home(self, spec: RunSpec) -> Path:
-        needs = tuple(self.home(_spec(self, dep)).name for _, dep in spec.needs)
-        return self.root / spec.dirname((f"scale={self.scale}", *self.extra), needs)
+        if spec.key not in self._homes:
+            from slicectl.config.overrides import override_key, resolved
+
+            needs = tuple(self.home(_spec(self, dep)).name for _, dep in spec.needs)
+            cfg = resolved(*self.job_args(spec))
+            # where the run writes and the paths it reads are not what it does
+            # (the runs it starts from are in ``needs`` by their own names)
+            dropped = {"seed", "outputs", *(override_key(f"{k}=") for k, _ in spec.needs)}
+            config = digest({k: v for k, v in cfg.items() if k not in dropped})
+            self._homes[spec.key] = self.root / spec.dirname((f"scale={self.scale}", *self.extra),
+                                                             needs, config)
+        return self._homes[spec.key]
+
+    def job_args(self, spec: RunSpec) -> tuple[str, list[str]]:
+        """The job ``spec`` runs and its overrides, seed aside."""
+        from slicectl.config.launch import baseline_args, command_args
+
+        args = [*spec.overrides, f"scale={self.scale}", *self.extra, f"outputs={self.outputs}",
+                *(f"{k}={self.home(_spec(self, dep))}" for k, dep in spec.needs)]
+        return baseline_args(spec.baseline, args) if spec.baseline else command_args(spec.command, args)
 
     def run_dir(self, key: str, seed: int) -> Path | None:
         """The completed run of ``key`` at ``seed``, or None."""
@@ -64,8 +85,6 @@ def _status(d: Path) -> str | None:
 
 def execute(plan: Plan) -> None:
     """Launch what is missing, dependencies first."""
-    from slicectl.config.launch import baseline_args, command_args
-
     missing = plan.missing()   # one scan of the run homes
     todo = {k: v for k, v in missing.items() if v}
     total = len(missing) * len(plan.seeds)
@@ -89,10 +108,7 @@ def execute(plan: Plan) -> None:
             else:  # failed, running elsewhere, unreadable: left for the user to look at
                 plan.problems.append(f"{spec.key} seed {seed}: {status} ({home / str(seed)}); "
                                      "remove it to run it again")
-        args = [*spec.overrides, f"scale={plan.scale}", *plan.extra,
-                f"outputs={plan.outputs}",
-                *(f"{k}={plan.home(_spec(plan, dep))}" for k, dep in spec.needs)]
-        job, full = (baseline_args(spec.baseline, args) if spec.baseline else command_args(spec.command, args))
+        job, full = plan.job_args(spec)
         if fresh:
             _launch(plan, spec, job, ["-m", *full, f"seed={','.join(map(str, fresh))}", *plan.launcher,
                                       f"hydra.sweep.dir={home}", "hydra.sweep.subdir=${seed}"], fresh)

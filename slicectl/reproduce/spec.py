@@ -156,15 +156,18 @@ class RunSpec:
     def key(self) -> str:
         return self.name if self.point is None else f"{self.name}@{self.point:g}"
 
-    def dirname(self, extra: tuple[str, ...], needs: tuple[str, ...] = ()) -> str:
+    def dirname(self, extra: tuple[str, ...], needs: tuple[str, ...] = (), config: str = "") -> str:
         """What the run does, readable and hashed: stable across invocations,
         shared by two runs that do the same (a sweep's base point and the
         unswept run), different when anything changes. ``needs``: the
-        dirnames of the runs it starts from."""
-        what = json.dumps([self.command, self.baseline, sorted(self.overrides), sorted(needs), sorted(extra)])
+        dirnames of the runs it starts from; ``config``: the digest of the
+        resolved config the run composes to."""
+        what = json.dumps([self.command, self.baseline, sorted(self.overrides), sorted(needs),
+                           sorted(extra), config])
         tag = hashlib.sha256(what.encode()).hexdigest()[:8]
         slug = "_".join([self.command, *([f"baseline={self.baseline}"] if self.baseline else []), *self.overrides])
-        slug = "".join(ch if ch.isalnum() or ch in ".-_" else "-" for ch in slug)[:80]   # Hydra-safe
+        slug = "".join(ch if ch.isalnum() or ch in ".-_" else "" if ch == "+" else "-"
+                       for ch in slug)[:80]   # Hydra-safe; 5e+07 reads 5e07
         return f"{slug}-{tag}"
 
 
