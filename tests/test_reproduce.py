@@ -217,6 +217,18 @@ def test_a_run_whose_resolved_config_changes_gets_a_new_home(monkeypatch):
     assert all(after[k] != before[k] for k in before)
 
 
+def test_wall_time_counts_overlapping_runs_once_and_gaps_between_invocations_not_at_all():
+    from datetime import datetime, timedelta
+
+    from slicectl.reproduce.command import busy_seconds
+
+    t0 = datetime(2026, 1, 1)
+    at = lambda a, b: (t0 + timedelta(minutes=a), t0 + timedelta(minutes=b))   # noqa: E731
+    # two workers: 0-10 and 2-12 overlap; 12-15 follows; a second reproduce 100-104 tops up
+    assert busy_seconds([at(0, 10), at(2, 12), at(12, 15), at(3, 5), at(100, 104)]) == 60 * (15 + 4)
+    assert busy_seconds([]) == 0.0
+
+
 def test_readme_block_replaces_only_what_stands_between_the_markers(tmp_path):
     from slicectl.reproduce import write
 

@@ -116,8 +116,9 @@ def _one(paper: spec.PaperClaims, claims: list, opts: dict, target: str, args: l
 
 def _run_times(plan: Plan) -> tuple[float, float, str]:
     """For the runs the plan read, from their manifests: the run time summed,
-    the wall time from the first start to the last end (what training them
-    took, when one reproduce ran them all), and the launcher that ran them."""
+    the wall time during which at least one of them was running (what
+    training them took, whether one reproduce ran them all or several
+    topped them up), and the launcher that ran them."""
     from omegaconf import OmegaConf
 
     total, spans, launcher = 0.0, [], ""
@@ -139,8 +140,18 @@ def _run_times(plan: Plan) -> tuple[float, float, str]:
                 name = str(cfg.get("_target_", "")).rsplit(".", 1)[-1].replace("Launcher", "") if cfg else ""
                 jobs = cfg.get("n_jobs") if cfg else None
                 launcher = f"{name}" + (f", {jobs} jobs" if jobs else "")
-    wall = (max(e for _, e in spans) - min(s for s, _ in spans)).total_seconds() if spans else 0.0
-    return total, wall, launcher or "basic"
+    return total, busy_seconds(spans), launcher or "basic"
+
+
+def busy_seconds(intervals: list[tuple[datetime, datetime]]) -> float:
+    """The length of the union of ``intervals``: overlaps count once, gaps not at all."""
+    busy, until = 0.0, None
+    for start, end in sorted(intervals):
+        if until is None or start > until:
+            busy, until = busy + (end - start).total_seconds(), end
+        elif end > until:
+            busy, until = busy + (end - until).total_seconds(), end
+    return busy
 
 
 def _duration(seconds: float) -> str:
