@@ -83,8 +83,8 @@ def header(meta: dict) -> list[str]:
     return [f"- command: `{meta['command']}`",
             f"- commit: {meta['commit']}; {meta['versions']}",
             f"- scale: {meta['scale']}, seeds: {meta['seeds']}, preset: {meta['preset']}",
-            f"- wall time: the runs it read were running for {meta['span']} (at least one of them at a time) "
-            f"({meta['compute']} of run time summed; launcher: {meta['launcher']}); this command took {meta['wall']}",
+            f"- wall time: {meta['span']} while the runs it read were training (one or more at a time; "
+            f"{meta['compute']} of run time summed; launcher: {meta['launcher']}); this command took {meta['wall']}",
             f"- runs: `{meta['runs']}`"]
 
 
