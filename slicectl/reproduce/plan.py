@@ -43,13 +43,13 @@ class Plan:
 
     def home(self, spec: RunSpec) -> Path:
         if spec.key not in self._homes:
-            from slicectl.config.overrides import override_key, resolved
+            from slicectl.config.overrides import resolved
 
             needs = tuple(self.home(_spec(self, dep)).name for _, dep in spec.needs)
             cfg = resolved(*self.job_args(spec))
             # where the run writes and the paths it reads are not what it does
             # (the runs it starts from are in ``needs`` by their own names)
-            dropped = {"seed", "outputs", *(override_key(f"{k}=") for k, _ in spec.needs)}
+            dropped = {"seed", "outputs", *(k for k, _ in spec.needs)}
             config = digest({k: v for k, v in cfg.items() if k not in dropped})
             self._homes[spec.key] = self.root / spec.dirname((f"scale={self.scale}", *self.extra),
                                                              needs, config)
