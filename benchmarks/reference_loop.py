@@ -109,8 +109,9 @@ def run_window(core, units) -> dict:
                 ray = -math.log(uniform(key, STREAM_FADE_EXP, g, u))
                 u1, u2 = uniform(key, STREAM_FADE_N1, g, u), uniform(key, STREAM_FADE_N2, g, u)
                 z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-                snr = snr0[u] * ray * math.exp(shadow_ln * z)
-                rate = nrb * p.rb_hz * p.mimo_streams * math.log2(1.0 + snr)
+                alpha, cap, floor = p.link_adaptation
+                snr = max(snr0[u] * ray * math.exp(shadow_ln * z), floor)
+                rate = nrb * p.rb_hz * p.mimo_streams * min(alpha * math.log2(1.0 + snr), cap)
                 budget = rate * slot_s
                 while budget > 0.0 and queues[u]:
                     pkt = queues[u][0]

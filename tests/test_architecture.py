@@ -57,13 +57,13 @@ def test_env_parameters_are_declared_once_in_yaml():
     from slicectl.papers.hu.network import MulticellParams
     from slicectl.papers.huang2023.slice_model import HuangSliceParams
     from slicectl.papers.zhang2021.system import IIoTParams
-    from slicectl.sim.radio import LinkParams
+    from slicectl.sim.radio import LinkAdaptation, LinkParams
     from slicectl.sim.ran_core import RanParams
 
     for target in registry.load().envs:
         for name, p in inspect.signature(registry.resolve(target).__init__).parameters.items():
             assert p.default is inspect.Parameter.empty, f"{target}: {name} has a default"
-    for params in (LinkParams, RanParams, HuangSliceParams, MarketParams, MulticellParams, IIoTParams):
+    for params in (LinkParams, LinkAdaptation, RanParams, HuangSliceParams, MarketParams, MulticellParams, IIoTParams):
         for f in dataclasses.fields(params):
             assert f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING, \
                 f"{params.__name__}.{f.name} has a default"

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats as sps
 
 from slicectl.reproduce import spec, stats
@@ -133,11 +134,12 @@ def test_claims_file_names_the_papers_numbers_and_runs_that_compose(key):
 
     paper = spec.load(key)
     assert paper.spec.claims and all(c.source and c.text for c in paper.spec.claims)
-    for s in paper.run_specs():
-        args = [*s.overrides, "scale=smoke", *(f"{k}=outputs" for k, _ in s.needs)]
-        job, full = baseline_args(s.baseline, args) if s.baseline else command_args(s.command, args)
-        ov.prepare(job, [a for a in full if a.split("=")[0] not in ("init_from", "teacher", "run_dir")],
-                   multirun=False)
+    for preset in paper.spec.presets:
+        for s in paper.run_specs():
+            args = [*preset.all_overrides, *s.overrides, "scale=smoke", *(f"{k}=outputs" for k, _ in s.needs)]
+            job, full = baseline_args(s.baseline, args) if s.baseline else command_args(s.command, args)
+            ov.prepare(job, [a for a in full if a.split("=")[0] not in ("init_from", "teacher", "run_dir")],
+                       multirun=False)
 
 
 def test_reproduce_list_names_the_five_papers(tmp_path):
@@ -155,30 +157,60 @@ def _run_dirs(root: Path) -> set:
 
 @pytest.mark.parametrize("key", PAPERS)
 def test_reproduce_at_smoke_scale_writes_claims_csv_report_and_figures(tmp_path, key):
-    res = invoke(["reproduce", key, "scale=smoke", "seeds=2"], tmp_path)
+    paper = spec.load(key)
+    first = paper.spec.presets[0]   # the paper as written, where declared (the variants: the test below)
+    res = invoke(["reproduce", key, "scale=smoke", "seeds=2", f"presets={first.id}"], tmp_path)
     assert res.exit_code == 0, res.output[-3000:]
     out = next((tmp_path / "outputs" / "reproduce" / key).glob("2*"))
     df = pd.read_csv(out / "claims.csv")
-    paper = spec.load(key)
     assert COLUMNS <= set(df.columns)
     assert list(df["claim"]) == [c.id for c in paper.spec.claims]
+    assert set(df["preset"]) == {first.name}
     assert set(df["verdict"]) <= {"reproduced", "contradicted", "inconclusive"}
     assert (df["n_seeds"] == 2).all(), df[["claim", "n_seeds"]]   # every claim measured on both seeds
     report = (out / "REPORT.md").read_text()
     assert paper.title in report and f"slicectl reproduce {key} scale=smoke seeds=2" in report
+    assert " ".join(first.all_overrides) in report   # what the preset sets
     assert "commit:" in report and "wall time:" in report and "torch" in report
     for c in paper.spec.claims:
         assert f"`{c.id}`" in report
-        assert (out / "figures" / f"{c.id}.png").is_file()
+        assert (out / "figures" / f"{c.id}.png").is_file()   # one preset: figures/ as it was
     for f in paper.spec.figures:
         assert (out / "figures" / f"{f.id}.png").is_file()
 
 
+def test_every_claim_is_measured_under_each_preset_side_by_side(tmp_path):
+    """chen2022 declares the paper as written, the same under the realistic
+    radio, and the project's variant: one row per claim and preset, each
+    preset's runs in their own homes, composed with the preset's overrides."""
+    res = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=2", "claims=lower_se_vs_ql"], tmp_path)
+    assert res.exit_code == 0, res.output[-3000:]
+    out = next((tmp_path / "outputs" / "reproduce" / "chen2022").glob("2*"))
+    df = pd.read_csv(out / "claims.csv")
+    assert list(zip(df["preset"], df["radio"])) == [("as_written", "reference"), ("as_written", "realistic"),
+                                                    ("utility", "reference")]
+    assert (df["n_seeds"] == 2).all()
+    runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "smoke"
+    assert sorted(p.name for p in runs.iterdir()) == ["as_written", "as_written@realistic", "utility"]
+    for preset, want in [("as_written", {"experiment=chen2022"}),
+                         ("as_written@realistic", {"experiment=chen2022", "radio=realistic"}),
+                         ("utility", {"experiment=chen2022_utility"})]:
+        for run in (runs / preset).glob("*/0"):
+            overrides = set(yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()))
+            assert want <= overrides and not ({"radio=realistic"} - want) & overrides
+    report = (out / "REPORT.md").read_text()
+    assert "| claim | preset |" in report and "`as_written@realistic`" in report
+    for preset in ("as_written", "as_written@realistic", "utility"):
+        assert (out / "figures" / preset / "lower_se_vs_ql.png").is_file()
+    unknown = invoke(["reproduce", "chen2022", "scale=smoke", "presets=bogus"], tmp_path)
+    assert unknown.exit_code == 2 and "presets=bogus: unknown for chen2022" in unknown.output
+
+
 def test_a_rerun_of_the_same_reproduce_trains_nothing(tmp_path):
-    first = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=2"], tmp_path)
+    first = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=2", "presets=as_written"], tmp_path)
     assert first.exit_code == 0, first.output[-2000:]
     before = _run_dirs(tmp_path)
-    second = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=2"], tmp_path)
+    second = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=2", "presets=as_written"], tmp_path)
     assert second.exit_code == 0, second.output[-2000:]
     assert "nothing to train" in second.output
     assert _run_dirs(tmp_path) == before
@@ -186,7 +218,8 @@ def test_a_rerun_of_the_same_reproduce_trains_nothing(tmp_path):
     cols = ["claim", "measured", "ci_low", "ci_high", "verdict"]
     pd.testing.assert_frame_equal(pd.read_csv(a / "claims.csv")[cols], pd.read_csv(b / "claims.csv")[cols])
     # one more seed: only that seed's runs are trained
-    third = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=3", "claims=lower_se_vs_ql"], tmp_path)
+    third = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=3", "claims=lower_se_vs_ql",
+                    "presets=as_written"], tmp_path)
     assert third.exit_code == 0, third.output[-2000:]
     assert "running 2" in third.output   # QL and Dueling DQN at seed 2
 
@@ -265,9 +298,9 @@ def test_method_labels_name_methods_as_papers_do():
 
 def test_an_interrupted_run_of_the_plan_is_resumed_and_a_failed_one_reported(tmp_path):
     """A bidding run (not the train job: `train resume=` continues any job's run)."""
-    args = ["reproduce", "chen2022", "scale=smoke", "seeds=1", "claims=lower_se_vs_ql"]
+    args = ["reproduce", "chen2022", "scale=smoke", "seeds=1", "claims=lower_se_vs_ql", "presets=as_written"]
     assert invoke(args, tmp_path).exit_code == 0
-    runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "smoke"
+    runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "smoke" / "as_written"
     (dueling,) = [d / "0" for d in runs.iterdir() if "dueling" in d.name]
     (ql,) = [d / "0" for d in runs.iterdir() if "agent-ql" in d.name]
     first = pd.read_csv(dueling / "metrics.csv")

@@ -69,6 +69,7 @@ class CoreCfg(Strict):
     dataset: Optional[str]
     method: Literal["model", "instance", "feature", "integrated"]
     source: Union[int, str]   # auto | farthest | self | a cell number
+    radio: Optional[Literal["reference", "realistic"]] = None   # set by the radio group (conf/radio/)
     train: TrainCfg
     eval: EvalCfg
 
@@ -115,6 +116,10 @@ def validate(cfg: dict) -> BaseModel:
     reg = registry.load()
     root = _check(root_schema(), cfg, ())
     env_target = cfg["env"].get("_target_")
+    if root.radio is not None and env_target in reg.envs \
+            and "se_alpha" not in registry.resolve(reg.envs[env_target].schema).model_fields:
+        raise UserError(f"radio={root.radio} sets the single-cell RAN's radio (env=ran, env=bidding); "
+                        f"env={registry.env_name(env_target)} has its own radio model")
     env = _check_group("env", cfg["env"], {t: e.schema for t, e in reg.envs.items()})
     agent_target = str(cfg["agent"].get("_target_"))
     agent_schema = registry.resolve(reg.agents[agent_target]) if agent_target in reg.agents else None

@@ -1,7 +1,8 @@
 """Planning and launching the runs a set of claims needs.
 
-Every run of the plan has a stable home,
-``<outputs>/reproduce/<paper>/runs/<scale>/<run>-<hash>/<seed>/``, the hash
+A plan is one preset's (``as_written``, a variant; claims.yaml). Every run
+of the plan has a stable home,
+``<outputs>/reproduce/<paper>/runs/<scale>/<preset>/<run>-<hash>/<seed>/``, the hash
 covering what the run does (command, overrides, what it starts from, and the
 resolved config they compose to), so a second ``reproduce`` finds the runs
 the first completed and trains nothing, while a changed claims file or a
@@ -18,7 +19,7 @@ from pathlib import Path
 from slicectl.config.schema import digest
 from slicectl.console import console
 from slicectl.errors import UserError
-from slicectl.reproduce.spec import RunSpec
+from slicectl.reproduce.spec import PROJECT, Preset, RunSpec
 from slicectl.runner.rundir import RunDir
 
 RESUMABLE = ("interrupted", "stale")
@@ -31,6 +32,7 @@ class Plan:
     seeds: list[int]
     outputs: Path
     specs: list[RunSpec]
+    preset: Preset = field(default_factory=lambda: PROJECT)   # its overrides come first in every run's
     launcher: tuple[str, ...] = ()        # hydra/launcher=... and hydra.launcher.* overrides
     extra: tuple[str, ...] = ()           # overrides every run gets (part of each run's hash)
     trained: list[str] = field(default_factory=list)   # "<run> seed <s>" launched by this invocation
@@ -39,7 +41,7 @@ class Plan:
 
     @property
     def root(self) -> Path:
-        return self.outputs / "reproduce" / self.paper / "runs" / self.scale
+        return self.outputs / "reproduce" / self.paper / "runs" / self.scale / self.preset.id
 
     def home(self, spec: RunSpec) -> Path:
         if spec.key not in self._homes:
@@ -51,7 +53,8 @@ class Plan:
             # (the runs it starts from are in ``needs`` by their own names)
             dropped = {"seed", "outputs", *(k for k, _ in spec.needs)}
             config = digest({k: v for k, v in cfg.items() if k not in dropped})
-            self._homes[spec.key] = self.root / spec.dirname((f"scale={self.scale}", *self.extra),
+            self._homes[spec.key] = self.root / spec.dirname((f"scale={self.scale}", *self.preset.all_overrides,
+                                                              *self.extra),
                                                              needs, config)
         return self._homes[spec.key]
 
@@ -59,7 +62,8 @@ class Plan:
         """The job ``spec`` runs and its overrides, seed aside."""
         from slicectl.config.launch import baseline_args, command_args
 
-        args = [*spec.overrides, f"scale={self.scale}", *self.extra, f"outputs={self.outputs}",
+        args = [*self.preset.all_overrides, *spec.overrides, f"scale={self.scale}", *self.extra,
+                f"outputs={self.outputs}",
                 *(f"{k}={self.home(_spec(self, dep))}" for k, dep in spec.needs)]
         return baseline_args(spec.baseline, args) if spec.baseline else command_args(spec.command, args)
 
@@ -106,7 +110,7 @@ def execute(plan: Plan) -> None:
             elif status in RESUMABLE:
                 resumed.append(seed)
             else:  # failed, running elsewhere, unreadable: left for the user to look at
-                plan.problems.append(f"{spec.key} seed {seed}: {status} ({home / str(seed)}); "
+                plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: {status} ({home / str(seed)}); "
                                      "remove it to run it again")
         job, full = plan.job_args(spec)
         if fresh:
@@ -124,7 +128,7 @@ def _spec(plan: Plan, key: str) -> RunSpec:
 def _launch(plan: Plan, spec: RunSpec, job: str, args: list[str], seeds: list[int]) -> None:
     from slicectl.config.launch import launch
 
-    console.print(f"reproduce: {spec.key}, seeds {', '.join(map(str, seeds))}", soft_wrap=True)
+    console.print(f"reproduce: {plan.preset.id}: {spec.key}, seeds {', '.join(map(str, seeds))}", soft_wrap=True)
     try:
         launch(job, args)
     except SystemExit:   # a run that failed said why; the plan goes on without it
@@ -132,11 +136,11 @@ def _launch(plan: Plan, spec: RunSpec, job: str, args: list[str], seeds: list[in
     except UserError as exc:
         if not any(a.startswith("resume=") for a in args):
             raise        # the plan's own overrides are wrong: nothing can run
-        plan.problems.append(f"{spec.key} seed {seeds[0]}: cannot be resumed: {exc}")
+        plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seeds[0]}: cannot be resumed: {exc}")
         return
     for seed in seeds:
         d = plan.home(spec) / str(seed)
         status = _status(d)
-        plan.trained.append(f"{spec.key} seed {seed}")
+        plan.trained.append(f"{plan.preset.id}: {spec.key} seed {seed}")
         if status != "completed":
-            plan.problems.append(f"{spec.key} seed {seed}: {status or 'not started'} ({d})")
+            plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: {status or 'not started'} ({d})")

@@ -24,6 +24,12 @@ A claims file has three parts:
     for a trend ``increasing`` / ``decreasing``).
 ``figures``
     learning curves to redraw (the claims draw their own bar and trend plots).
+``presets``
+    the settings every run starts from, each measured on every claim:
+    ``as_written`` (the paper as it states itself, ``experiment=<key>``) and
+    the project's named variants beside it, each optionally under another
+    radio (``radio: realistic``, for the envs on the single-cell RAN). A
+    file without presets has one, ``project``: the runs' overrides alone.
 
 A value is read from a run directory (``path`` below it, for a stage of a
 pipeline) by ``value`` or the claim's ``metric``: a column of the run's
@@ -119,10 +125,40 @@ class Curves(Strict):
     lines: list[Arm]
 
 
+class Preset(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")   # as_written, or a variant's name
+    overrides: list[str] = Field(default_factory=list)
+    radio: Literal["reference", "realistic"] = "reference"
+    note: str = ""                  # a variant: what it changes and why, in a sentence
+
+    @property
+    def id(self) -> str:
+        """Unique within a paper: the name, with the radio when not the reference."""
+        return self.name if self.radio == "reference" else f"{self.name}@{self.radio}"
+
+    @property
+    def all_overrides(self) -> tuple[str, ...]:
+        return (*self.overrides, *(["radio=realistic"] if self.radio == "realistic" else []))
+
+
+PROJECT = Preset(name="project")    # a claims file without presets: the runs' overrides as they are
+
+
 class ClaimsFile(Strict):
     runs: dict[str, RunDef]
     claims: list[Claim]
     figures: list[Curves] = Field(default_factory=list)
+    presets: list[Preset] = Field(default_factory=lambda: [PROJECT])
+
+    @model_validator(mode="after")
+    def _presets(self):
+        ids = [p.id for p in self.presets]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"presets repeat: {ids}")
+        for p in self.presets:
+            if any(o.startswith("radio=") for o in p.overrides):
+                raise ValueError(f"preset {p.name}: set the radio with radio:, not an override")
+        return self
 
     @model_validator(mode="after")
     def _references(self):
@@ -200,6 +236,17 @@ class PaperClaims:
         for name in sorted(names if names is not None else self.spec.runs):
             add(name)
         return out
+
+    def presets(self, ids: list[str] | None) -> list[Preset]:
+        """The presets named by id (``as_written``, ``as_written@realistic``), all when None."""
+        if not ids:
+            return list(self.spec.presets)
+        known = {p.id for p in self.spec.presets}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise UserError(f"presets={','.join(unknown)}: unknown for {self.key}; "
+                            f"it has: {', '.join(p.id for p in self.spec.presets)}")
+        return [p for p in self.spec.presets if p.id in ids]
 
     def select(self, ids: list[str] | None) -> list[Claim]:
         if not ids:

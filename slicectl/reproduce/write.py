@@ -12,7 +12,7 @@ from slicectl.errors import UserError
 
 COLUMNS = ["paper", "claim", "source", "text", "metric", "compare", "paper_value", "paper_arms",
            "measured", "ci_low", "ci_high", "iqm", "n_seeds", "verdict", "paper_in_ci", "deciding",
-           "arms", "preset", "scale"]
+           "arms", "preset", "radio", "scale"]
 BEGIN, END = "<!-- reproduce:begin -->", "<!-- reproduce:end -->"
 
 
@@ -57,6 +57,11 @@ def _measured(r: dict) -> str:
     return s
 
 
+def preset_id(r: dict) -> str:
+    name = r.get("preset", "project")
+    return name if r.get("radio", "reference") == "reference" else f"{name}@{r['radio']}"
+
+
 def _what(r: dict) -> str:
     return {"order": "weakest step of the order", "difference": "A − B", "relative": "A / B − 1",
             "ratio": "A / B", "trend": "last − first grid point", "sign": "value"}[r["compare"]]
@@ -64,8 +69,10 @@ def _what(r: dict) -> str:
 
 def claims_table(rows: list[dict], compact: bool = False) -> list[str]:
     """The claims as a Markdown table; ``compact`` (a README) leaves out the arms' means."""
-    lines = ["| claim | source | paper | measured: what | mean [95% CI] | seeds | verdict |",
-             "|---|---|---|---|---|---|---|"]
+    several = len({preset_id(r) for r in rows}) > 1
+    lines = ["| claim | " + ("preset | " if several else "") + "source | paper | measured: what | mean [95% CI] "
+             "| seeds | verdict |", "|---" * (7 + several) + "|"]
+    previous = None
     for r in rows:
         paper = r["paper_arms"] or ""
         if r["paper_value"] is not None:
@@ -74,15 +81,30 @@ def claims_table(rows: list[dict], compact: bool = False) -> list[str]:
         what = f"{_what(r)} ({r['deciding']})"
         if not compact:
             what += "; arms: " + "; ".join(f"{k} {_fmt(v)}" for k, v in r["arms"].items())
-        lines.append(f"| `{r['claim']}`: {r['text']} | {r['source']} | {paper or '–'} | "
-                     f"{what} | {_measured(r)}{magnitude} | {r['n_seeds']} | **{r['verdict']}** |")
+        # a claim's later presets: its statement and the paper's number once
+        first = r["claim"] != previous
+        previous = r["claim"]
+        claim = f"`{r['claim']}`: {r['text']}" if first else "〃"
+        cells = [claim, *([f"`{preset_id(r)}`"] if several else []), r["source"] if first else "〃",
+                 (paper or "–") if first else "〃", what, f"{_measured(r)}{magnitude}", str(r["n_seeds"]),
+                 f"**{r['verdict']}**"]
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def _presets(meta: dict) -> str:
+    """Each preset with what it sets, e.g. ``as_written (experiment=chen2022)``."""
+    out = []
+    for p in meta.get("presets") or []:
+        what = " ".join(p.all_overrides) or "the runs' own overrides"
+        out.append(f"`{p.id}` ({what})")
+    return ", ".join(out) or meta["preset"]
 
 
 def header(meta: dict) -> list[str]:
     return [f"- command: `{meta['command']}`",
             f"- commit: {meta['commit']}; {meta['versions']}",
-            f"- scale: {meta['scale']}, seeds: {meta['seeds']}, preset: {meta['preset']}",
+            f"- scale: {meta['scale']}, seeds: {meta['seeds']}; presets: {_presets(meta)}",
             f"- wall time: {meta['span']} while the runs it read were training (one or more at a time; "
             f"{meta['compute']} of run time summed; launcher: {meta['launcher']}); this command took {meta['wall']}",
             f"- runs: `{meta['runs']}`"]

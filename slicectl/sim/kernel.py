@@ -107,7 +107,7 @@ def init_arrivals(key, slice_of, n_users, gap_code, gap_par, next_arr, n_arr):
 
 @njit(cache=True, parallel=True)
 def run_window(key, src, slot0, n_slots, n_users, off, slice_of, snr0, rb_alloc,
-               rb_hz, slot_s, streams, shadow_db,
+               rb_hz, slot_s, streams, se_alpha, se_max, snr_floor, shadow_db,
                size_code, size_par, gap_code, gap_par, rate_sla, lat_slots,
                next_arr, n_arr, q_bits, q_size, q_arr, q_rsum, q_nserv, q_head, q_len, rr,
                arrived, resolved, success, bits_out):
@@ -191,10 +191,11 @@ def run_window(key, src, slot0, n_slots, n_users, off, slice_of, snr0, rb_alloc,
                             rr[b, s] = (p + 1) % n_s
                     if nrb == 0:
                         continue
-                    # 4) transmit: Shannon rate over the user's RBs this slot
+                    # 4) transmit: the link-adapted rate over the user's RBs this
+                    #    slot (radio.LinkParams.efficiency; plain Shannon for the reference)
                     ray, z = fading_gain(k_exp, k_n1, k_n2, g, u)
-                    snr = snr0[e, u] * ray * math.exp(shadow_ln * z)
-                    rate = nrb * rb_hz * streams * math.log2(1.0 + snr)
+                    snr = max(snr0[e, u] * ray * math.exp(shadow_ln * z), snr_floor)
+                    rate = nrb * rb_hz * streams * min(se_alpha * math.log2(1.0 + snr), se_max)
                     budget = rate * slot_s
                     while budget > 0.0 and q_len[b, u] > 0:
                         h = q_head[b, u]

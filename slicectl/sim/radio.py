@@ -8,6 +8,7 @@ redrawn every slot inside the kernels.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,31 @@ class LinkParams:
     def mean_snr(self, distance_m: np.ndarray) -> np.ndarray:
         return mean_snr(distance_m, self.tx_power_dbm, self.bandwidth_hz, self.noise_dbm_hz,
                         self.rx_gain_db, self.path_loss_a_db, self.path_loss_b_db)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkAdaptation:
+    """What a layer carries at an SNR, for a cell model that is also a
+    LinkParams (its ``mimo_streams`` layers): min(se_alpha·log2(1 + SNR),
+    se_max) bit/s/Hz, an SNR below sinr_min_db counting as that floor (TR
+    36.942 Annex A.2). The reference simulator's radio is plain Shannon:
+    se_alpha 1, se_max and sinr_min_db None (no cap, no floor); conf/radio/."""
+
+    se_alpha: float
+    se_max: float | None
+    sinr_min_db: float | None
+
+    @property
+    def link_adaptation(self) -> tuple[float, float, float]:
+        """(se_alpha, se_max, floor SNR, linear) with the reference's no-cap
+        and no-floor as inf and 0: the kernel's scalar arguments."""
+        return (self.se_alpha, math.inf if self.se_max is None else self.se_max,
+                0.0 if self.sinr_min_db is None else 10.0 ** (self.sinr_min_db / 10.0))
+
+    def efficiency(self, snr: np.ndarray) -> np.ndarray:
+        """Spectral efficiency in bit/s/Hz over all ``mimo_streams`` layers."""
+        alpha, cap, floor = self.link_adaptation
+        return self.mimo_streams * np.minimum(alpha * np.log2(1.0 + np.maximum(snr, floor)), cap)
 
 
 def uniform_disc(rng: np.random.Generator, n: int, radius_m: float, min_m: float) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slicectl.sim import kernel
-from slicectl.sim.radio import Distribution, LinkParams, uniform_disc
+from slicectl.sim.radio import Distribution, LinkAdaptation, LinkParams, uniform_disc
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class SliceSpec:
 
 
 @dataclass(frozen=True)
-class RanParams(LinkParams):
+class RanParams(LinkParams, LinkAdaptation):
     """Every number of the cell model, as conf/env/ran.yaml gives them (no
     defaults here: the YAML is their one declaration)."""
 
@@ -151,7 +151,7 @@ class RanCore:
         kernel.run_window(
             self.key, src, mut.slot, p.slots_per_step, self.n_users, self.off, self.slice_of,
             self.snr0, self.units_to_rbs(units), p.rb_hz, p.slot_ms / 1000.0, p.mimo_streams,
-            p.shadowing_db, self._size_code, self._size_par, self._gap_code, self._gap_par,
+            *p.link_adaptation, p.shadowing_db, self._size_code, self._size_par, self._gap_code, self._gap_par,
             self._rate_sla, self._lat_slots, mut.next_arr, mut.n_arr, mut.q_bits, mut.q_size,
             mut.q_arr, mut.q_rsum, mut.q_nserv, mut.q_head, mut.q_len, mut.rr,
             arrived, resolved, success, bits)

@@ -21,7 +21,10 @@ Model choices where the papers are silent (all in conf/env/ran.yaml):
 users uniform by area in a 40 m disc (≥ 1 m); 3GPP TR 36.814 path loss;
 transmit power spread evenly over the band; Rayleigh fading and 8 dB
 log-normal shadowing redrawn per slot; Shannon rate with log2 over
-``mimo_streams`` = 8 spatial layers; frequency-domain round robin over 180 kHz
+``mimo_streams`` = 8 spatial layers (the reference simulator's radio;
+``radio=realistic`` links each of 2 layers to TR 36.942's attenuated Shannon,
+at most 4.4 bit/s/Hz, with a pico cell's power and a UE's noise figure:
+conf/radio/); frequency-domain round robin over 180 kHz
 RBs inside each slice; FIFO buffers of 5 packets (arrivals into a full buffer
 fail); a packet succeeds if its mean PHY rate while served meets the rate SLA
 and it leaves the buffer within the latency SLA, and is discarded (failed) as

@@ -53,6 +53,16 @@ class LinkCfg(Strict):
         return self
 
 
+class LinkAdaptationCfg(Strict):
+    """What a layer carries at an SNR (slicectl.sim.radio.LinkParams): the
+    reference radio's plain Shannon (1, null, null) or a link-adapted one
+    (conf/radio/realistic.yaml)."""
+
+    se_alpha: float = Field(gt=0, le=1)
+    se_max: Optional[float] = Field(gt=0, le=20)          # bit/s/Hz per layer; 256-QAM tops at 7.4
+    sinr_min_db: Optional[float] = Field(ge=-30, le=30)
+
+
 class RadioCfg(LinkCfg):
     """Radio keys of a single cell in bandwidth units."""
 
@@ -67,7 +77,7 @@ class CellEnvCfg(RadioCfg):
     episode_steps: int = Field(ge=1)
 
 
-class RanEnvCfg(CellEnvCfg):
+class RanEnvCfg(CellEnvCfg, LinkAdaptationCfg):
     """conf/env/ran.yaml (slicectl.sim.ran_env.RanBatchEnv)."""
 
     action_mode: Literal["discrete", "continuous"]

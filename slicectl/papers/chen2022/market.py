@@ -31,7 +31,9 @@ How each equation of the paper is read (the text copy lost its layout):
     ``mimo_streams`` spatial layers (as in the 3-slice RAN), and
     SNR_j = g_j·P_j/(N0·c_j) with P_j = P·c_j/C, i.e. the BS power spread
     evenly over the band (the shared radio model). With P undivided, every
-    user would get the full 46 dBm.
+    user would get the full 46 dBm. log2(1 + SNR) per layer is the
+    reference radio; ``radio=realistic`` caps it as an MCS table does
+    (LinkParams.efficiency, conf/radio/realistic.yaml).
 (12) g_j: TR 36.814 path loss from the user's distance and Rayleigh fading,
     an Exp(1) power gain redrawn every window (Table 2: "Rayleigh").
 (10), (13) v_m = Σ_j v_j and SE_m = v_m / c_m (bit/s/Hz), with v_j the rate
@@ -74,7 +76,7 @@ from dataclasses import KW_ONLY, dataclass
 import numpy as np
 
 from slicectl.sim.actions import split_table
-from slicectl.sim.radio import Distribution, LinkParams
+from slicectl.sim.radio import Distribution, LinkAdaptation, LinkParams
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Service:
 
 
 @dataclass(frozen=True)
-class MarketParams(LinkParams):
+class MarketParams(LinkParams, LinkAdaptation):
     """Every number of the market, as conf/env/bidding.yaml gives them (no
     defaults here: the YAML is their one declaration)."""
 
@@ -203,7 +205,7 @@ class Market:
         packets = win["packets"][users]
         active = packets > 0
         n_active = active @ onehot                                            # (S,)
-        eff = p.mimo_streams * np.log2(1.0 + self.snr0[users] * win["gain"][users])  # bit/s/Hz
+        eff = p.efficiency(self.snr0[users] * win["gain"][users])            # bit/s/Hz
         hz = np.asarray(service_rbs, dtype=np.float64) * p.rb_hz              # (..., S)
         served = hz[..., svc] * eff                                           # rate while served
         share = np.where(active, 1.0 / np.maximum(n_active[svc], 1), 0.0)     # of the service's time

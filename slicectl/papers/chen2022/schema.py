@@ -6,7 +6,7 @@ from typing import ClassVar, Literal, Optional
 from pydantic import Field, model_validator
 
 from slicectl.config.schemas.base import Law, Strict
-from slicectl.config.schemas.ran import LinkCfg
+from slicectl.config.schemas.ran import LinkAdaptationCfg, LinkCfg
 
 
 class ServiceCfg(Strict):
@@ -26,7 +26,7 @@ class PaperRewardCfg(Strict):
     lower_se_min: float
 
 
-class BiddingEnvCfg(LinkCfg):
+class BiddingEnvCfg(LinkCfg, LinkAdaptationCfg):
     """conf/env/bidding.yaml (slicectl.papers.chen2022.env)."""
 
     target: str = Field(alias="_target_")
