@@ -125,3 +125,26 @@ def test_coarse_oracle_is_within_half_a_percent_of_exhaustive(make_env):
         obs, *_ = env.step(coarse.act(obs))
     assert min(gaps) >= -1e-12  # exhaustive is the true best
     assert np.mean(gaps) < 0.005 * 3.0
+
+
+@pytest.mark.parametrize("observe", ["arrivals", "demand"])
+def test_only_the_demand_observation_depends_on_the_previous_allocation(make_env, observe):
+    """observe=demand (zhang_digital_twin §III: d_n depends on the previous
+    allocation) adds the packets a window's allocation left waiting to its
+    arrivals: starving the video slice for a window raises its observation;
+    the arrivals alone are the same whatever the allocation."""
+    starve, feed = make_env(observe=observe), make_env(observe=observe)
+    starve.reset([7])
+    feed.reset([7])
+    n = starve.params.n_units
+    video = starve.slice_names.index("video")
+    low = np.array([[n - 2 if s != video else 1 for s in range(3)]])
+    low[0, (video + 1) % 3] = 1
+    high = np.array([[1, 1, 1]])
+    high[0, video] = n - 2
+    a = starve.step(np.flatnonzero((starve.table == low[0]).all(axis=1)))[0]
+    b = feed.step(np.flatnonzero((feed.table == high[0]).all(axis=1)))[0]
+    if observe == "arrivals":
+        np.testing.assert_array_equal(a, b)
+    else:
+        assert a[0, video] > b[0, video]

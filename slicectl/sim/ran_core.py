@@ -123,6 +123,12 @@ class RanCore:
         kernel.init_arrivals(self.key, self.slice_of, self.n_users, self._gap_code,
                              self._gap_par, self.next_arr, self.n_arr)
 
+    def backlog(self) -> np.ndarray:
+        """Packets waiting in each slice's buffers (B, S): what the windows so
+        far left unserved."""
+        return np.stack([np.where(self.slice_of == s, self.q_len, 0).sum(axis=1)
+                         for s in range(self.p.n_slices)], axis=1).astype(np.float64)
+
     # ------------------------------------------------------------------- step
     def units_to_rbs(self, units: np.ndarray) -> np.ndarray:
         """Resource blocks a slice can schedule inside its units of bandwidth."""

@@ -2,8 +2,13 @@
 Gymnasium ``Env`` (``slicectl/RanSlicing-v0``) over the same core.
 
 Observation
-    Packets arrived per slice in the last window, divided by ``obs_scale``
-    (the expected arrivals of a mean population, so ~1.0): ``Box(0, inf, (S,))``.
+    Per slice, divided by ``obs_scale`` (the expected arrivals of a mean
+    population, so ~1.0), ``Box(0, inf, (S,))``: ``observe=arrivals``, the
+    packets arrived in the last window (the reference simulator's state; it
+    does not depend on the allocation); ``observe=demand``, those plus the
+    packets the window's allocation left waiting at its end, the demand the
+    next decision faces, which depends on the previous allocation
+    (zhang_digital_twin §III, as Hua et al.).
 Action
     ``action_mode=discrete``: an index into every split of the band into
     ``unit_hz`` units with at least one unit per slice (4851 at 20 MHz in
@@ -64,9 +69,12 @@ class RanBatchEnv:
 
     metric_names = ("utility", "se", "ssr_volte", "ssr_video", "ssr_urllc")
 
-    def __init__(self, num_envs: int, action_mode: str, episode_steps: int,
+    def __init__(self, num_envs: int, action_mode: str, episode_steps: int, observe: str,
                  obs_scale: list[float] | None, reward: dict | None,
                  **params: Any):
+        if observe not in ("arrivals", "demand"):
+            raise ValueError(f"observe must be 'arrivals' or 'demand', not {observe!r}")
+        self.observe = observe
         self.params = make_params(**params)
         self.num_envs = num_envs
         self.action_mode = action_mode
@@ -102,8 +110,7 @@ class RanBatchEnv:
         self.episode_t = 0
         # first observation: one window under an equal split, so it has the
         # same meaning as every later one (packets arrived in the last window)
-        out = self.core.step(np.tile(self.table[self._equal_index()], (self.num_envs, 1)))
-        return self._obs(out["arrived"])
+        return self._window(np.tile(self.table[self._equal_index()], (self.num_envs, 1)))[0]
 
     def to_units(self, actions) -> np.ndarray:
         """Bandwidth units per slice (n, S) for any number n of actions."""
@@ -113,12 +120,18 @@ class RanBatchEnv:
         return shares_to_units(shares, self.params.n_units)
 
     def step(self, actions):
-        out = self.core.step(self.to_units(actions))
+        obs, out = self._window(self.to_units(actions))
         reward = self.shaped_reward(out["utility"])
         self.t += 1
         self.episode_t += 1
         truncated = np.full(self.num_envs, self.episode_t >= self.episode_steps)
-        return self._obs(out["arrived"]), reward, truncated, self._info(out)
+        return obs, reward, truncated, self._info(out)
+
+    def _window(self, units: np.ndarray) -> tuple[np.ndarray, dict]:
+        """One window under ``units``: its observation and the core's counts."""
+        out = self.core.step(units)
+        waiting = self.core.backlog() if self.observe == "demand" else 0.0   # what ``units`` left unserved
+        return self._obs(out["arrived"] + waiting), out
 
     def sampler(self, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Uniformly random feasible actions: a split index, or simplex shares."""
@@ -144,9 +157,9 @@ class RanBatchEnv:
         target = self.params.n_units / self.params.n_slices
         return int(np.argmin(np.abs(self.table - target).sum(axis=1)))
 
-    def _obs(self, arrived: np.ndarray) -> np.ndarray:
-        self.last_arrived = arrived
-        return (arrived / self.obs_scale).astype(np.float32)
+    def _obs(self, packets: np.ndarray) -> np.ndarray:
+        self.last_arrived = packets   # what the proportional baseline reads: the observed load
+        return (packets / self.obs_scale).astype(np.float32)
 
     def _info(self, out: dict) -> dict[str, np.ndarray]:
         info = {"utility": out["utility"], "se": out["se"], "bandwidth_hz": out["bandwidth_hz"]}

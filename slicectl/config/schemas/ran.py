@@ -89,6 +89,7 @@ class RanEnvCfg(CellEnvCfg, LinkAdaptationCfg):
     buffer_packets: int = Field(ge=1, le=100_000)
     alpha: float = Field(ge=0, le=1e6)
     beta: list[float]
+    observe: Literal["arrivals", "demand"]
     obs_scale: Optional[list[float]]
     reward: RewardCfg
     slices: list[SliceCfg] = Field(min_length=2)
