@@ -44,7 +44,7 @@ class TD3Agent:
                  policy_delay: int, n_critics: int, target_noise: float,
                  noise_clip: float, sigma: float, epsilon: float,
                  critic_hidden: Sequence[int] | None, action_l2: float, ddpg: bool,
-                 gradient_steps: int, sampler: Sampler | None = None, items: int | None = None,
+                 gradient_steps: int, random_warmup: bool, sampler: Sampler | None = None, items: int | None = None,
                  agents: int | None = None, device: str = "cpu", seed: int = 0):
         if ddpg:  # TD3's three changes off, whatever the keys for them say (presets set them for TD3)
             n_critics, policy_delay, target_noise = 1, 1, 0.0
@@ -92,9 +92,12 @@ class TD3Agent:
         self.gen = torch.Generator().manual_seed(seed)
         self.steps = 0
         self.updates = 0
-        # a fresh actor fills the replay with feasible random actions first; a
-        # transferred one (stages II-IV) acts with its own policy from the start
-        self.random_warmup = True
+        # random_warmup: a fresh actor fills the replay with feasible random
+        # actions for its first learning_starts steps; a transferred one
+        # (huang2023 stages II-IV, hu's transfer) acts with its own policy
+        # from the start, and so does an ablation of random exploration
+        # (agent=ddpg_gaussian)
+        self.random_warmup = random_warmup
         self.frozen: dict[str, torch.Tensor] = {}  # network -> 0/1 gradient mask (see freeze)
 
     # ------------------------------------------------------------- scaling

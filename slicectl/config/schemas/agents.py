@@ -101,6 +101,7 @@ class TD3Cfg(OffPolicyCfg):
     critic_hidden: Optional[list[int]] = Field(min_length=1)
     gradient_steps: int = Field(ge=1, le=1000)
     action_l2: float = Field(ge=0)
+    random_warmup: bool
     per_item: bool
     ddpg: bool
     discrete: ClassVar[bool] = False

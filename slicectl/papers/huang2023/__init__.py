@@ -15,6 +15,7 @@ registry.add_env("huang_slice", SLICE, f"{HERE}.schema:HuangSliceEnvCfg",
                  gym={"slicectl/HuangSlice-v0": f"{HERE}.system:HuangSliceLevelEnv"})
 registry.add_targets(f"{HERE}.system.HuangUserInSystemBatchEnv")
 registry.add_section("pipeline", f"{HERE}.schema:PipelineCfg")
+registry.add_section("huang", f"{HERE}.schema:HuangCfg")
 
 registry.add_job("transfer", f"{HERE}.job_transfer:run", envs=(SLICE,))
 registry.add_job("progressive", f"{HERE}.job_progressive:run", envs=(SLICE,))

@@ -107,3 +107,9 @@ class PipelineCfg(Strict):
     slice_steps: int = Field(ge=1)
     user_steps: int = Field(ge=1)
     table_seeds: int = Field(ge=2, le=100_000)
+
+
+class HuangCfg(Strict):
+    """The ``huang:`` section an experiment preset sets (conf/experiment/huang2023*.yaml)."""
+
+    user_actions: Literal["absolute", "shares"]   # how every user-level agent acts (stage I on)
