@@ -119,9 +119,10 @@ def plot(paths: list[Path] = typer.Argument(..., help="run or multirun directori
 @app.command(context_settings=EXTRA, help=(
         "Measure a paper's headline claims: run what they need (runs already completed are "
         "found, not rerun), then claims.csv, REPORT.md and the paper's figures with the paper's "
-        "numbers, 95% CIs over paired seeds and a verdict. PAPER is a key (--list) or all. "
-        "Takes scale=smoke|default|paper, seeds=N (5), claims=<id,...>, outputs=<dir>, "
-        "hydra/launcher=joblib and hydra.launcher.*."))
+        "numbers, 95% CIs over paired seeds and a verdict, under each preset the paper declares "
+        "(as_written, the project's variants, radio=realistic). PAPER is a key (--list) or all. "
+        "Takes scale=smoke|default|paper, seeds=N (5), claims=<id,...>, presets=<id,...>, "
+        "outputs=<dir>, hydra/launcher=joblib and hydra.launcher.*."))
 def reproduce(ctx: typer.Context,
               paper: Optional[str] = typer.Argument(None, help="a paper key, or all"),
               list_: bool = typer.Option(False, "--list", help="the papers with claims, and how many"),

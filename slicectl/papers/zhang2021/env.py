@@ -15,10 +15,12 @@ Reward
     Eq. (11)'s objective for the slot: the mean over all N tasks of the
     accuracy (eq. 10), a task counting 0 when it misses T_max (C1) or its
     model cannot be placed (C6). The decoding makes C2-C5 and C7 hold by
-    construction, so no action is infeasible. The paper's eq. (14) gives 0
-    for the whole slot when any constraint fails; with hundreds of tasks per
-    slot that is 0 almost always under a random policy and teaches nothing,
-    so it is applied per task instead.
+    construction, so no action is infeasible. ``reward=slot`` is eq. (14)
+    as written: 0 for the whole slot when any task fails a constraint;
+    with hundreds of tasks per slot that is 0 almost always under a random
+    policy. ``reward=task`` applies it per task instead (a failed task
+    counts 0, the others their accuracy). The ``accuracy`` metric is the
+    per-task mean either way.
 Episode end
     Never terminates; truncated after ``episode_steps`` slots. A new episode
     draws new devices and models and starts with empty pools.
@@ -56,7 +58,10 @@ class IIoTBatchEnv:
                     "done_igw", "done_ecos", "models_igw", "models_ecas")
     objective = "accuracy"  # eq. (11): what best.pt keeps
 
-    def __init__(self, num_envs: int, episode_steps: int, **params: Any):
+    def __init__(self, num_envs: int, episode_steps: int, reward: str, **params: Any):
+        if reward not in ("task", "slot"):
+            raise ValueError(f"reward must be 'task' or 'slot', not {reward!r}")
+        self.reward = reward
         self.p = make_iiot_params(**params)
         self.num_envs, self.episode_steps = num_envs, episode_steps
         self.system = IIoTSystem(self.p, num_envs)
@@ -87,7 +92,10 @@ class IIoTBatchEnv:
                 "models_igw": self.system.cache_l.sum(axis=(1, 2, 3)).astype(np.float64),
                 "models_ecas": self.system.cache_e.sum(axis=(1, 2, 3)).astype(np.float64)}
         truncated = np.full(self.num_envs, self.episode_t >= self.episode_steps)
-        return self.system.observation(), info["accuracy"].copy(), truncated, info
+        reward = info["accuracy"].copy()
+        if self.reward == "slot":   # eq. (14): the slot pays only if every task is done
+            reward = np.where(done.all(axis=axes), reward, 0.0)
+        return self.system.observation(), reward, truncated, info
 
     def sampler(self, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """The paper's random policy: every decision uniform (any action is feasible)."""

@@ -1,7 +1,7 @@
 """Schema of zhang2021's end-edge-cloud IIoT system (conf/env/iiot.yaml)."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -14,6 +14,7 @@ class IIoTEnvCfg(Strict):
     target: str = Field(alias="_target_")
     num_envs: int = Field(ge=1)
     episode_steps: int = Field(ge=1)
+    reward: Literal["task", "slot"]
     n_igws: int = Field(ge=1, le=100)
     devices_per_igw: int = Field(ge=1, le=1000)
     data_kb: Range

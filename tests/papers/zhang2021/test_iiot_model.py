@@ -165,3 +165,28 @@ def test_gymnasium_check_env_and_state_round_trip():
         oa, ra, _, _ = a.step(act)
         ob, rb, _, _ = b.step(act)
         assert np.array_equal(oa, ob) and np.array_equal(ra, rb)
+
+
+def test_slot_reward_is_eq_14_all_or_nothing_and_task_reward_counts_each_task():
+    """reward=slot (eq. 14 as written) pays the slot's mean accuracy only when
+    every task is done, else 0; reward=task pays the mean with failed tasks
+    at 0. Both see the same system, so they differ exactly on the slots
+    where some task failed."""
+    from slicectl.papers.zhang2021.env import IIoTBatchEnv
+
+    kw = {**env_defaults("iiot"), "num_envs": 4, "n_igws": 1, "devices_per_igw": 2}
+    per_task, per_slot = IIoTBatchEnv(**{**kw, "reward": "task"}), IIoTBatchEnv(**{**kw, "reward": "slot"})
+    per_task.reset([0, 1, 2, 3])
+    per_slot.reset([0, 1, 2, 3])
+    rng = np.random.default_rng(0)
+    seen_partial = seen_full = False
+    for _ in range(30):
+        act = per_task.sampler(np.zeros(4), rng)
+        _, r_task, _, info = per_task.step(act)
+        _, r_slot, _, _ = per_slot.step(act)
+        all_done = info["completion"] == 1.0
+        np.testing.assert_allclose(r_task, info["accuracy"])
+        np.testing.assert_allclose(r_slot, np.where(all_done, info["accuracy"], 0.0))
+        seen_full |= bool(all_done.any())
+        seen_partial |= bool(((info["completion"] > 0) & ~all_done).any())
+    assert seen_full and seen_partial   # both cases were exercised
