@@ -95,6 +95,6 @@ def test_zhang2021_preset_composes_with_both_agents(agent_name):
     from hydra import compose, initialize_config_module
 
     with initialize_config_module("slicectl.conf", version_base="1.3"):
-        cfg = compose("config", overrides=["experiment=zhang2021", f"agent={agent_name}"])
+        cfg = compose("config", overrides=["experiment=zhang2021_pertask", f"agent={agent_name}"])
     assert cfg.agent.per_item and cfg.agent.policy_delay == 2 and cfg.agent.ddpg == (agent_name == "ddpg")
     assert OmegaConf.select(cfg, "env._target_").endswith("IIoTBatchEnv")

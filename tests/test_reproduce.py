@@ -233,7 +233,8 @@ def test_a_run_whose_resolved_config_changes_gets_a_new_home(monkeypatch):
     paper = spec.load("zhang2021")
 
     def homes():
-        plan = Plan("zhang2021", "smoke", [0], Path("outputs"), paper.run_specs({"td3", "td3_igw_cache"}))
+        plan = Plan("zhang2021", "smoke", [0], Path("outputs"), paper.run_specs({"td3", "td3_igw_cache"}),
+                    preset=paper.spec.presets[0])
         return {s.key: plan.home(s) for s in plan.specs}
 
     before = homes()
@@ -317,3 +318,28 @@ def test_an_interrupted_run_of_the_plan_is_resumed_and_a_failed_one_reported(tmp
     text = (latest / "REPORT.md").read_text()
     assert "Runs that did not complete" in text and "ql seed 0: failed" in text
     assert pd.read_csv(latest / "claims.csv")["n_seeds"].iloc[0] == 0   # no QL run: no pair
+
+
+def test_a_sweep_can_have_its_own_grid_under_a_preset_whose_units_differ():
+    """zhang2021's sweeps are in the 4 x 10 factory's units; under the paper
+    as written (Table IV) the same sweep needs Table IV's grid and base."""
+    from slicectl.reproduce.spec import ClaimsFile, PaperClaims
+
+    spec_ = ClaimsFile.model_validate({
+        "presets": [{"name": "as_written", "overrides": ["experiment=zhang2021"]},
+                    {"name": "pertask", "overrides": ["experiment=zhang2021_pertask"]}],
+        "runs": {"cache": {"command": "train", "overrides": ["agent=td3"],
+                           "sweep": {"env.igw_cache_mb": [10, 85.7]}, "base": 85.7,
+                           "by_preset": {"as_written": {"grid": [35, 300], "base": 300}}}},
+        "claims": [{"id": "c", "source": "Fig. 5", "text": "rises", "compare": "trend", "direction": "increasing",
+                    "metric": "accuracy", "x": "env.igw_cache_mb", "arms": [{"label": "TD3", "run": "cache"}]}]})
+    paper = PaperClaims("zhang2021", "t", "a", "v", spec_)
+    as_written, pertask = spec_.presets
+    assert [s.overrides for s in paper.run_specs(None, as_written)] == [("agent=td3", "env.igw_cache_mb=35"),
+                                                                        ("agent=td3",)]
+    assert [s.overrides for s in paper.run_specs(None, pertask)] == [("agent=td3", "env.igw_cache_mb=10"),
+                                                                     ("agent=td3",)]
+    assert paper.grid("cache", as_written) == [35, 300] and paper.grid("cache", pertask) == [10, 85.7]
+    with pytest.raises(Exception, match="by_preset names no preset"):
+        ClaimsFile.model_validate({**spec_.model_dump(), "runs": {"cache": {
+            **spec_.runs["cache"].model_dump(), "by_preset": {"bogus": {"grid": [1, 2]}}}}})

@@ -75,7 +75,7 @@ def _one(paper: spec.PaperClaims, claims: list, presets: list[spec.Preset], opts
     needed = {a.run for c in claims for a in c.arms} | {
         line.run for f in paper.spec.figures for line in f.lines
         if not opts["claims"]}
-    plans = [Plan(paper.key, opts["scale"], seeds, opts["outputs"], paper.run_specs(needed), preset=p,
+    plans = [Plan(paper.key, opts["scale"], seeds, opts["outputs"], paper.run_specs(needed, p), preset=p,
                   launcher=tuple(opts["launcher"])) for p in presets]
     for plan in plans:
         execute(plan)
@@ -122,7 +122,7 @@ def _judge(paper: spec.PaperClaims, claims: list, plan: Plan, out: Path, several
     tag = f" [{preset.id}]" if several else ""
     rows, drawn = [], []
     for c in claims:
-        grid = paper.spec.runs[c.arms[0].run].sweep.get(c.x) if c.compare == "trend" else None
+        grid = paper.grid(c.arms[0].run, preset) if c.compare == "trend" else None
         row = judge(c, plan.seeds, plan.run_dir, grid)
         rows.append({"paper": paper.key, "preset": preset.name, "radio": preset.radio,
                      "scale": plan.scale, **row})

@@ -57,6 +57,11 @@ Direction = Literal["higher", "lower", "increasing", "decreasing"]
 PAIRS = ("difference", "relative", "ratio")
 
 
+class Grid(Strict):
+    grid: list[float] = Field(min_length=2)
+    base: Optional[float] = None
+
+
 class RunDef(Strict):
     command: str
     overrides: list[str] = Field(default_factory=list)
@@ -64,12 +69,23 @@ class RunDef(Strict):
     needs: dict[str, str] = Field(default_factory=dict)     # override key -> run name
     sweep: dict[str, list[float]] = Field(default_factory=dict)  # one key -> its grid
     base: Optional[float] = None    # the grid value the preset already has: that point is the run without an override
+    by_preset: dict[str, Grid] = Field(default_factory=dict)   # a preset whose units differ: its own grid and base
 
     @model_validator(mode="after")
     def _one_sweep(self):
         if len(self.sweep) > 1:
             raise ValueError("sweep takes one key")
+        if self.by_preset and not self.sweep:
+            raise ValueError("by_preset gives a sweep's grid per preset; this run has no sweep")
         return self
+
+    def grid(self, preset: str | None = None) -> tuple[str, list[float], float | None] | None:
+        """(key, grid, base) of the sweep under ``preset``, or None without one."""
+        if not self.sweep:
+            return None
+        (key, values), = self.sweep.items()
+        own = self.by_preset.get(preset) if preset else None
+        return (key, own.grid, own.base) if own else (key, values, self.base)
 
 
 class Arm(Strict):
@@ -165,7 +181,10 @@ class ClaimsFile(Strict):
         ids = [c.id for c in self.claims]
         if len(set(ids)) != len(ids):
             raise ValueError("claim ids repeat")
+        names = {p.name for p in self.presets}
         for name, run in self.runs.items():
+            if set(run.by_preset) - names:
+                raise ValueError(f"run {name}: by_preset names no preset: {sorted(set(run.by_preset) - names)}")
             for needed in run.needs.values():
                 if needed not in self.runs or self.runs[needed].sweep:
                     raise ValueError(f"run {name} needs {needed!r}, which is not a run without a sweep")
@@ -215,8 +234,14 @@ class PaperClaims:
     venue: str
     spec: ClaimsFile
 
-    def run_specs(self, names: set[str] | None = None) -> list[RunSpec]:
-        """The runs ``names`` need (all when None), dependencies first."""
+    def grid(self, run: str, preset: "Preset | None" = None) -> list[float] | None:
+        """The grid run ``run`` sweeps under ``preset`` (None: not swept)."""
+        g = self.spec.runs[run].grid(preset.name if preset else None)
+        return g[1] if g else None
+
+    def run_specs(self, names: set[str] | None = None, preset: "Preset | None" = None) -> list[RunSpec]:
+        """The runs ``names`` need (all when None), dependencies first, with
+        ``preset``'s own sweep grids where it has them."""
         out: list[RunSpec] = []
 
         def add(name: str) -> None:
@@ -227,8 +252,8 @@ class PaperClaims:
                 add(needed)
             needs = tuple((k, v) for k, v in d.needs.items())
             if d.sweep:
-                (key, values), = d.sweep.items()
-                out.extend(RunSpec(name, d.command, (*d.overrides, *([] if v == d.base else [f"{key}={v:g}"])),
+                key, values, base = d.grid(preset.name if preset else None)
+                out.extend(RunSpec(name, d.command, (*d.overrides, *([] if v == base else [f"{key}={v:g}"])),
                                    d.baseline, needs, v) for v in values)
             else:
                 out.append(RunSpec(name, d.command, tuple(d.overrides), d.baseline, needs))

@@ -30,7 +30,7 @@ COMMANDS: list[list[str]] = [
     ["train", "stage=all", S],
     ["bidding", S],
     ["bidding", S, "experiment=chen2022", "agent=ql"],
-    ["train", "experiment=zhang2021", S, "train.total_steps=60", "train.eval_every=30"],
+    ["train", "experiment=zhang2021_pertask", S, "train.total_steps=60", "train.eval_every=30"],
     ["train", "env=multicell", S],
     ["transfer", "env=multicell", "init_from=latest", S],
     ["twin-train", S],

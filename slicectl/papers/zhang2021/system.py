@@ -67,7 +67,7 @@ KB_BITS, MB_BITS = 8 * 1024, 8 * 1024 * 1024
 @dataclass(frozen=True)
 class IIoTParams:
     """Every number of the system, as conf/env/iiot.yaml gives them (no defaults here:
-    the YAML is their one declaration; the paper's are experiment=zhang2021_paper's)."""
+    the YAML is their one declaration; the paper's are experiment=zhang2021's)."""
 
     n_igws: int                                  # G
     devices_per_igw: int                         # K

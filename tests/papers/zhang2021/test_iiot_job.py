@@ -39,7 +39,7 @@ def test_bad_iiot_config_is_a_one_line_error(cli):
 
 
 def test_zhang2021_preset_trains_shared_task_networks_and_compares_with_greedy(cli):
-    r = cli("train", *SMOKE, "experiment=zhang2021", "agent=ddpg", "train.total_steps=60",
+    r = cli("train", *SMOKE, "experiment=zhang2021_pertask", "agent=ddpg", "train.total_steps=60",
             "train.eval_every=30", "agent.learning_starts=20")
     assert r.returncode == 0, r.stderr
     run = next((cli.cwd / "outputs" / "train").iterdir())
@@ -49,7 +49,7 @@ def test_zhang2021_preset_trains_shared_task_networks_and_compares_with_greedy(c
 
 
 def test_a_resource_sweep_plots_its_final_metric_against_the_swept_key(cli):
-    r = cli("eval", "-m", *SMOKE, "experiment=zhang2021", "--baseline", "random", "env.igw_cache_mb=10,85.7")
+    r = cli("eval", "-m", *SMOKE, "experiment=zhang2021_pertask", "--baseline", "random", "env.igw_cache_mb=10,85.7")
     assert r.returncode == 0, r.stderr
     sweep = next((cli.cwd / "outputs" / "multirun" / "eval").iterdir())
     r = cli("plot", str(sweep), "--x", "env.igw_cache_mb")

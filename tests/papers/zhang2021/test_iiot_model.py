@@ -7,7 +7,7 @@ from slicectl.config.defaults import env_defaults
 from slicectl.papers.zhang2021.env import make_iiot_params
 from slicectl.papers.zhang2021.system import KB_BITS, MB_BITS, IIoTParams, IIoTSystem
 
-# Table IV's resources (experiment=zhang2021_paper's), where conf/env/iiot.yaml scales them down
+# Table IV's resources (experiment=zhang2021's, the paper as written), where conf/env/iiot.yaml scales them down
 TABLE_IV = {"n_igws": 10, "devices_per_igw": 35, "igw_bandwidth_hz": 10e6, "bs_bandwidth_hz": 20e6,
             "igw_compute_hz": 1.5e9, "bs_compute_hz": 5e9, "igw_cache_mb": 300.0, "bs_cache_mb": 2400.0}
 
