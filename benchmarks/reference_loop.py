@@ -53,6 +53,7 @@ def run_window(core, units) -> dict:
     lat = core._lat_slots
     sla = core._rate_sla
     shadow_ln = p.shadowing_db * math.log(10.0) / 10.0
+    alpha, cap, floor = p.link_adaptation   # the link adaptation (plain Shannon for the reference radio)
     slot_s = p.slot_ms / 1000.0
     # per-user FIFO queues of [bits_left, size, arrival, rate_sum, n_served]
     queues = []
@@ -109,7 +110,6 @@ def run_window(core, units) -> dict:
                 ray = -math.log(uniform(key, STREAM_FADE_EXP, g, u))
                 u1, u2 = uniform(key, STREAM_FADE_N1, g, u), uniform(key, STREAM_FADE_N2, g, u)
                 z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-                alpha, cap, floor = p.link_adaptation
                 snr = max(snr0[u] * ray * math.exp(shadow_ln * z), floor)
                 rate = nrb * p.rb_hz * p.mimo_streams * min(alpha * math.log2(1.0 + snr), cap)
                 budget = rate * slot_s

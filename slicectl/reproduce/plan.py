@@ -34,7 +34,6 @@ class Plan:
     specs: list[RunSpec]
     preset: Preset = field(default_factory=lambda: PROJECT)   # its overrides come first in every run's
     launcher: tuple[str, ...] = ()        # hydra/launcher=... and hydra.launcher.* overrides
-    extra: tuple[str, ...] = ()           # overrides every run gets (part of each run's hash)
     trained: list[str] = field(default_factory=list)   # "<run> seed <s>" launched by this invocation
     problems: list[str] = field(default_factory=list)  # runs that did not complete
     _homes: dict[str, Path] = field(default_factory=dict, repr=False)
@@ -53,8 +52,7 @@ class Plan:
             # (the runs it starts from are in ``needs`` by their own names)
             dropped = {"seed", "outputs", *(k for k, _ in spec.needs)}
             config = digest({k: v for k, v in cfg.items() if k not in dropped})
-            self._homes[spec.key] = self.root / spec.dirname((f"scale={self.scale}", *self.preset.all_overrides,
-                                                              *self.extra),
+            self._homes[spec.key] = self.root / spec.dirname((f"scale={self.scale}", *self.preset.all_overrides),
                                                              needs, config)
         return self._homes[spec.key]
 
@@ -62,8 +60,7 @@ class Plan:
         """The job ``spec`` runs and its overrides, seed aside."""
         from slicectl.config.launch import baseline_args, command_args
 
-        args = [*self.preset.all_overrides, *spec.overrides, f"scale={self.scale}", *self.extra,
-                f"outputs={self.outputs}",
+        args = [*self.preset.all_overrides, *spec.overrides, f"scale={self.scale}", f"outputs={self.outputs}",
                 *(f"{k}={self.home(_spec(self, dep))}" for k, dep in spec.needs)]
         return baseline_args(spec.baseline, args) if spec.baseline else command_args(spec.command, args)
 

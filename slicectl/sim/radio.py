@@ -87,8 +87,9 @@ class LinkAdaptation:
 
     def efficiency(self, snr: np.ndarray) -> np.ndarray:
         """Spectral efficiency in bit/s/Hz over all ``mimo_streams`` layers."""
-        alpha, cap, floor = self.link_adaptation
-        return self.mimo_streams * np.minimum(alpha * np.log2(1.0 + np.maximum(snr, floor)), cap)
+        cap = math.inf if self.se_max is None else self.se_max
+        floor_db = -math.inf if self.sinr_min_db is None else self.sinr_min_db
+        return self.mimo_streams * attenuated_shannon(snr, self.se_alpha, cap, floor_db)
 
 
 def uniform_disc(rng: np.random.Generator, n: int, radius_m: float, min_m: float) -> np.ndarray:
