@@ -14,6 +14,16 @@ when the slice's offered load ρ = Σθ / (capacity of the whole band at the
 slice's mean se) exceeds 1 (heavy traffic: queueing and retransmissions).
 Rates are reported in Mbit/s.
 
+η stands for what §III-A says congestion does beyond the radio: the slice's
+traffic crosses a chain of VNFs whose queueing and processing delays and
+packet loss grow "especially in network congestion". It is driven by the
+offered traffic, which the radio allocation does not change; the allocation
+relieves the radio bottleneck through c. Tying ρ to the slice's own
+allocation instead was tried (commit notes of issue 23): every slice is then
+overloaded even in ordinary traffic (η 0.15–0.6, 0.02–0.04 in congestion),
+y grows like x² at the slice level, and the per-step optimum hands one slice
+80% of R — a congestion-collapse model, not the paper's.
+
 Utility (eq. 1): U_k = y^(1−α)/(1−α) (log y at α = 1), weighted by w_k.
 Minimum QoS: U_min,k = U(y_min,k). Reward of the user-level MDP (eq. 6):
 Σ_k (w_k U_k − H(1.1 U_min,k − U_k)) − β (Σ_k x_k − z)^2 with H a leaky ReLU.

@@ -63,6 +63,21 @@ def test_rate_is_increasing_concave_saturating_and_degrades_under_congestion():
     assert (heavy < light).all()
 
 
+def test_reward_gradient_matches_finite_differences_in_both_traffic_regimes():
+    core = HuangSliceCore(model_params(), batch=2)
+    core.reset([0, 1])
+    theta = core.traffic() * np.array([[1.0], [8.0]])      # row 1 heavily overloaded
+    rng = np.random.default_rng(0)
+    x, z = rng.uniform(1.0, 20.0, (2, 5)), np.array([40.0, 60.0])
+    grad = core.reward_grad(x, z, theta)
+    for k in range(5):
+        step = np.zeros_like(x)
+        step[:, k] = 1e-6
+        fd = (core.evaluate(x + step, z, theta)["reward"]
+              - core.evaluate(x - step, z, theta)["reward"]) / 2e-6
+        np.testing.assert_allclose(grad[:, k], fd, rtol=1e-4, atol=1e-6)
+
+
 def test_congestion_scenario_raises_traffic_from_step_9():
     env = user_env(scenario="congestion")
     env.reset([3])
