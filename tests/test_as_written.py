@@ -15,9 +15,11 @@ def get(cfg: dict, dotted: str):
 
 PAPERS = {
     # §4.3: "the learning rates of various algorithms are set to 0.01"; γ 0.95;
-    # the target copy every 200 iterations; K = 2 hidden layers; §4.1's rewards
+    # the target copy every 200 iterations; K = 2 hidden layers; §4.1's rewards;
+    # Algorithm 1: "the action a ... contains the bids of each MVNO"
     "chen2022": ("bidding", ["experiment=chen2022", "agent=dueling_dqn"], {
         "agent.lr": 0.01, "agent.gamma": 0.95, "agent.target_every": 200, "env.reward": "paper",
+        "env.upper_action": "joint",
         "len:agent.hidden": 2, "env.bandwidth_hz": 10.0e6}),
     # §V-A: TD3 lr 6e-4 / 3e-4, batch 256, τ 0.002, policy delay 5, γ 0.99,
     # hidden 256 and 128, user σ 0.02 ε 0.3; actions x ∈ [0, R]

@@ -18,10 +18,11 @@ registry.add_section("bidding", f"{HERE}.schema:BiddingCfg")
 registry.add_job("bidding", f"{HERE}.job:run", trains_agent=True)
 registry.add_command("bidding", "bidding", prefix=("env=bidding",), help=(
     "chen2022: two-tier MVNO market. One agent per MVNO learns to split its blocks (lower "
-    "tier), then one per MVNO learns to bid (upper tier); both are compared with truthful "
-    "bidding, hard slicing, Table A and the oracle (Table 4). experiment=chen2022 for the "
-    "paper's agent settings. Settings: bidding.lower_steps, bidding.upper_steps, "
-    "env.reward=utility|paper..."))
+    "tier), then one per MVNO learns to bid (upper tier; env.upper_action=joint: one agent "
+    "over the joint bids); both are compared with truthful bidding, hard slicing, Table A and "
+    "the oracle (Table 4). experiment=chen2022 is the paper as written. Settings: "
+    "bidding.lower_steps, bidding.upper_steps, env.reward=utility|paper, "
+    "env.upper_action=independent|joint..."))
 registry.add_baseline("oracle", f"{HERE}.baselines:LowerOracle", env=LOWER,
                       help="per-window best lower-tier actions")
 registry.add_figures("table4", detect=f"{HERE}.figures:is_bidding", report=f"{HERE}.figures:print_table4",

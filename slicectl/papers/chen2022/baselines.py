@@ -28,8 +28,7 @@ from slicectl.papers.chen2022.market import largest_remainder
 def agents_decide(upper_agents):
     """Upper-tier agents' bids, then Table A (Algorithm 1, line 12)."""
     def decide(env, obs):
-        levels = upper_agents.act(obs, explore=False)
-        return _table_a(env, levels)
+        return _table_a(env, env.levels(upper_agents.act(obs, explore=False)))
     return decide
 
 

@@ -1,45 +1,31 @@
-"""Scale section 4.1's SE and profit thresholds to this simulator.
+"""Section 4.1's SE and profit thresholds as ``reward=paper`` scales them
+for this simulator, under each radio (``slicectl.papers.chen2022.env.calibrated``:
+the paper's threshold times this market's reference figure over the paper's
+settled SE 300 and profit 200; the reference is every MVNO bidding its minimum
+demand and allocating by Table A).
 
-The paper's curves settle at SE ≈ 300 (lower tier, Fig. 5-6) and profit ≈ 200
-(upper tier, Fig. 12). Here the reference is what a sensible, untrained
-policy reaches: every MVNO bids its minimum demand and allocates by Table A,
-over ``episodes`` × ``episode_steps`` windows on fixed seeds. Each paper
-threshold is multiplied by (our reference / the paper's settled value).
-
-    python -m slicectl.papers.chen2022.calibrate      # prints the YAML block
+    python -m slicectl.papers.chen2022.calibrate
 """
 from __future__ import annotations
 
-import numpy as np
+from importlib.resources import files
 
-from slicectl.papers.chen2022.env import UpperTierBatchEnv, default_kwargs
+import yaml
 
-PAPER_SE, PAPER_PROFIT = 300.0, 200.0
-PAPER = {"upper_se_min": (220.0, "se"), "upper_se_ref": (230.0, "se"),
-         "upper_profit_min": (185.0, "profit"), "upper_profit_low": (170.0, "profit"),
-         "lower_se_min": (280.0, "se")}
+from slicectl.papers.chen2022.env import THRESHOLDS, calibrated, default_kwargs, reference_figures
 
-
-def reference(episodes: int = 20, seed_base: int = 1000) -> dict[str, float]:
-    env = UpperTierBatchEnv(**{**default_kwargs(), "num_envs": 1})
-    M = env.p.n_mvnos
-    se, profit = [], []
-    for ep in range(episodes):
-        env.reset([seed_base + ep])
-        for _ in range(env.episode_steps):
-            _, _, _, info = env.step(np.zeros((1, M), np.int64))
-            se += [info[f"se_m{m}"][0] for m in range(M)]
-            profit += [info[f"profit_m{m}"][0] for m in range(M)]
-    return {"se": float(np.mean(se)), "profit": float(np.mean(profit))}
-
-
-def thresholds(ref: dict[str, float]) -> dict[str, float]:
-    scale = {"se": ref["se"] / PAPER_SE, "profit": ref["profit"] / PAPER_PROFIT}
-    return {k: round(v * scale[kind], 1) for k, (v, kind) in PAPER.items()}
+def main() -> None:
+    realistic = yaml.safe_load((files("slicectl.conf") / "radio" / "realistic.yaml").read_text())["env"]
+    for radio, extra in (("reference", {}), ("realistic", realistic)):
+        kw = {**default_kwargs(), **extra}
+        for k in ("num_envs", "episode_steps", "reward", "upper_action"):
+            kw.pop(k)
+        table_draws, paper = kw.pop("table_draws"), kw.pop("paper_reward")
+        ref = reference_figures(kw, table_draws)
+        th = calibrated(paper, kw, table_draws)
+        print(f"radio={radio}: reference SE {ref['se']:.1f}, profit {ref['profit']:.1f} per MVNO; "
+              + ", ".join(f"{k} {paper[k]:g} -> {th[k]:.1f}" for k in THRESHOLDS))
 
 
 if __name__ == "__main__":
-    ref = reference()
-    print(f"# reference: SE {ref['se']:.1f}, profit {ref['profit']:.1f}")
-    for k, v in thresholds(ref).items():
-        print(f"  {k}: {v}")
+    main()

@@ -14,6 +14,11 @@ Upper tier (``UpperTierBatchEnv``, Algorithm 1)
     Action, per MVNO: a level of its bid pool, ``MultiDiscrete([K] * M)``.
     The InP splits the band by eq. (2); each MVNO then allocates with Table A
     (lines 4–6, 12), computed at every reset for that episode's users.
+    ``upper_action=joint`` is Algorithm 1 as written: one agent, whose action
+    "contains the bids of each MVNO" — one of the K^M joint bid vectors,
+    ``Discrete(K**M)`` (MVNO 0 the most significant digit) — whose state is
+    the MVNOs' rates over their minimum demands, ``Box(0, inf, (M,))``, and
+    whose reward is the system's total, the sum over MVNOs (shape (B,)).
 Lower tier (``LowerTierBatchEnv``, Algorithm 2)
     Observation, per MVNO: the share c_m/C it holds for the coming window,
     and per service the packets sent in the last window over their mean and
@@ -26,8 +31,9 @@ Lower tier (``LowerTierBatchEnv``, Algorithm 2)
 Reward
     ``reward=utility`` (default): lower tier f_m (eq. 15); upper tier
     f_m + ω·y_m, MVNO m's own term of F (eq. 6). ``reward=paper``: the
-    piecewise rewards of section 4.1 (``paper_reward``), thresholds in
-    conf/env/bidding.yaml.
+    piecewise rewards of section 4.1 (``paper_reward``), their SE and profit
+    thresholds the paper's scaled by this market's reference figures over
+    the paper's (``calibrated``).
 Episode end
     Never terminates; truncated after ``episode_steps`` windows. A new
     episode places the users afresh from its seed.
@@ -70,7 +76,8 @@ class _MarketBatch:
             raise ValueError(f"reward must be 'utility' or 'paper', not {reward!r}")
         self.p = make_market_params(**params)
         self.num_envs, self.episode_steps = num_envs, episode_steps
-        self.reward_kind, self.paper_reward = reward, dict(paper_reward or {})
+        self.reward_kind = reward
+        self.paper_reward = calibrated(paper_reward, params, table_draws) if reward == "paper" else {}
         self.table_draws = table_draws
         self.markets = [Market(self.p) for _ in range(num_envs)]
         self.rngs = [np.random.default_rng(0) for _ in range(num_envs)]
@@ -156,26 +163,47 @@ class _MarketBatch:
 class UpperTierBatchEnv(_MarketBatch):
     tier = "upper"
 
-    def __init__(self, **kw: Any):
+    def __init__(self, upper_action: str = "independent", **kw: Any):
+        if upper_action not in ("independent", "joint"):
+            raise ValueError(f"upper_action must be 'independent' or 'joint', not {upper_action!r}")
         super().__init__(**kw)
         M, K = self.p.n_mvnos, self.p.bid_levels
-        self.action_space = spaces.MultiDiscrete([K] * M)
-        self.observation_space = spaces.Box(0.0, np.inf, (M, 3), np.float32)
+        self.joint = upper_action == "joint"
+        if self.joint:
+            self.action_space = spaces.Discrete(K ** M)
+            self.observation_space = spaces.Box(0.0, np.inf, (M,), np.float32)
+        else:
+            self.action_space = spaces.MultiDiscrete([K] * M)
+            self.observation_space = spaces.Box(0.0, np.inf, (M, 3), np.float32)
         self.last_obs = np.zeros((self.num_envs, M, 3), np.float32)
 
     def reset(self, seeds) -> np.ndarray:
         self._reset_rows(seeds)
         # Algorithm 1 line 7: a random first bid vector makes the first state
         levels = np.stack([r.integers(0, self.p.bid_levels, self.p.n_mvnos) for r in self.rngs])
-        self.step(levels)
+        self._step_levels(levels)
         self.episode_t = 0
-        return self.last_obs.copy()
+        return self._obs()
 
-    def step(self, levels):
-        levels = np.asarray(levels, dtype=np.int64).reshape(self.num_envs, self.p.n_mvnos)
+    def levels(self, actions) -> np.ndarray:
+        """Bid levels (B, M) of the agents' actions: (B, M) as they are, or
+        joint indices (B,) read as M base-K digits."""
+        M, K = self.p.n_mvnos, self.p.bid_levels
+        actions = np.asarray(actions, dtype=np.int64)
+        if self.joint:
+            return np.stack(np.unravel_index(actions.reshape(self.num_envs), (K,) * M), axis=1)
+        return actions.reshape(self.num_envs, M)
+
+    def step(self, actions):
+        return self._step_levels(self.levels(actions))
+
+    def _step_levels(self, levels: np.ndarray):
         outs = [self.outcome(b, levels[b]) for b in range(self.num_envs)]
         return self.step_allocation(np.stack([o["rbs"] for o in outs]),
                                     np.stack([o["lower"] for o in outs]), levels)
+
+    def _obs(self) -> np.ndarray:
+        return (self.last_obs[:, :, 1] if self.joint else self.last_obs).copy()
 
     def step_allocation(self, rbs: np.ndarray, lower: np.ndarray, levels: np.ndarray):
         """``step`` for an allocation decided by anyone (agents, baselines,
@@ -190,7 +218,7 @@ class UpperTierBatchEnv(_MarketBatch):
         info = self._info(per)
         info["profit"] = per["profit"].mean(axis=1)
         info["F"] = per["utility"].sum(axis=1) + self.p.omega * per["profit"].sum(axis=1)
-        return self.last_obs.copy(), reward, self._truncated(), info
+        return self._obs(), reward.sum(axis=1) if self.joint else reward, self._truncated(), info
 
     def outcome(self, b: int, levels: np.ndarray) -> dict[str, np.ndarray]:
         """Row ``b``'s blocks and Table A actions for bid levels (M,)."""
@@ -212,6 +240,8 @@ class UpperTierBatchEnv(_MarketBatch):
         return {k: np.stack([r[k] for r in rows]) for k in rows[0]}
 
     def sampler(self, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.joint:
+            return rng.integers(0, self.action_space.n, len(obs))
         return rng.integers(0, self.p.bid_levels, (len(obs), self.p.n_mvnos))
 
     def _extra_state(self) -> dict:
@@ -224,7 +254,9 @@ class UpperTierBatchEnv(_MarketBatch):
 class LowerTierBatchEnv(_MarketBatch):
     tier = "lower"
 
-    def __init__(self, bidding: str, **kw: Any):
+    def __init__(self, bidding: str, upper_action: str | None = None, **kw: Any):
+        # upper_action: how the upper tier acts (conf/env/bidding.yaml holds
+        # both tiers' keys); the lower tier has no use for it
         if bidding not in ("random", "truthful"):
             raise ValueError(f"bidding must be 'random' or 'truthful', not {bidding!r}")
         super().__init__(**kw)
@@ -281,6 +313,42 @@ class LowerTierBatchEnv(_MarketBatch):
         self.last_obs[...] = state["last_obs"]
 
 
+_REFERENCES: dict[str, dict[str, float]] = {}
+THRESHOLDS = {"upper_se_min": "se", "upper_se_ref": "se", "upper_profit_min": "profit",
+              "upper_profit_low": "profit", "lower_se_min": "se"}
+
+
+def reference_figures(params: dict, table_draws: int, markets: int = 20, windows: int = 50,
+                      seed_base: int = 1000) -> dict[str, float]:
+    """The mean per-MVNO SE and profit of a sensible untrained policy on this
+    market: every MVNO bids its minimum demand (pool level 0) and allocates
+    by Table A, over ``markets`` fixed markets of ``windows`` windows each.
+    Cached per market (the envs of one run share it)."""
+    key = json.dumps([params, table_draws, markets, windows, seed_base], sort_keys=True, default=str)
+    if key not in _REFERENCES:
+        env = UpperTierBatchEnv(num_envs=1, episode_steps=windows, reward="utility",
+                                table_draws=table_draws, paper_reward=None, **params)
+        M, se, profit = env.p.n_mvnos, [], []
+        for market in range(markets):
+            env.reset([seed_base + market])
+            for _ in range(windows):
+                _, _, _, info = env.step(np.zeros((1, M), np.int64))
+                se += [info[f"se_m{m}"][0] for m in range(M)]
+                profit += [info[f"profit_m{m}"][0] for m in range(M)]
+        _REFERENCES[key] = {"se": float(np.mean(se)), "profit": float(np.mean(profit))}
+    return _REFERENCES[key]
+
+
+def calibrated(paper_reward: dict, params: dict, table_draws: int) -> dict:
+    """Section 4.1's thresholds for this market: each of the paper's SE and
+    profit thresholds times (this market's reference figure / the paper's
+    settled one, ``paper_se`` and ``paper_profit``); the QoE thresholds as
+    they are (SSRs are on the same scale everywhere)."""
+    ref = reference_figures(params, table_draws)
+    scale = {"se": ref["se"] / paper_reward["paper_se"], "profit": ref["profit"] / paper_reward["paper_profit"]}
+    return {**paper_reward, **{k: float(paper_reward[k]) * scale[kind] for k, kind in THRESHOLDS.items()}}
+
+
 def default_kwargs(tier: str = "upper") -> dict:
     """conf/env/bidding.yaml as a tier's constructor arguments (the upper tier
     takes no ``bidding``: it makes the bids)."""
@@ -293,9 +361,10 @@ def default_kwargs(tier: str = "upper") -> dict:
 
 
 class BiddingUpperEnv(SingleCellEnv):
-    """Gymnasium view of one market's upper tier: all M MVNOs bid at once.
-    Gymnasium wants one scalar reward: it is the sum of the MVNOs' rewards
-    (F of eq. 6 under ``reward=utility``); ``info["rewards"]`` has each."""
+    """Gymnasium view of one market's upper tier: all M MVNOs bid at once
+    (``upper_action="joint"``: as one action of ``Discrete(K**M)``). Gymnasium wants one
+    scalar reward: it is the sum of the MVNOs' rewards (F of eq. 6 under
+    ``reward=utility``); ``info["rewards"]`` has each (their sum if joint)."""
 
     def __init__(self, **overrides: Any):
         super().__init__(UpperTierBatchEnv(**{**default_kwargs(), **overrides, "num_envs": 1}))
@@ -304,7 +373,7 @@ class BiddingUpperEnv(SingleCellEnv):
         obs, reward, truncated, info = self.batch.step(np.asarray(action)[None])
         info = {k: v[0] for k, v in info.items()}
         info["rewards"] = reward[0]
-        return obs[0], float(reward[0].sum()), False, bool(truncated[0]), info
+        return obs[0], float(np.sum(reward[0])), False, bool(truncated[0]), info
 
 
 class BiddingLowerEnv(SingleCellEnv):

@@ -4,8 +4,9 @@ Phases (each a sub-folder with its own metrics.csv and checkpoints):
 
 - ``lower/``: one ``agent`` per MVNO allocates its blocks to its services
   (Algorithm 2), holding what random bids give it (``env.bidding``).
-- ``upper/``: one ``agent`` per MVNO bids (Algorithm 1); each MVNO then
-  allocates by Table A.
+- ``upper/``: one ``agent`` per MVNO bids, or with ``env.upper_action=joint``
+  one ``agent`` chooses the joint bid vector (Algorithm 1 as written); each
+  MVNO then allocates by Table A.
 
 Then every decider plays the evaluation markets (``eval.n_seeds`` of them,
 ``eval.steps`` windows each): upper tier the agents, truthful bidding, hard

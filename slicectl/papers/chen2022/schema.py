@@ -19,11 +19,13 @@ class ServiceCfg(Strict):
 class PaperRewardCfg(Strict):
     qoe_upper: dict[Literal["volte", "embb", "urllc"], float]
     qoe_lower: dict[Literal["volte", "embb", "urllc"], float]
-    upper_se_min: float
-    upper_se_ref: float
-    upper_profit_min: float
-    upper_profit_low: float
-    lower_se_min: float
+    upper_se_min: float = Field(ge=0)       # on the paper's scale: scaled by the market's
+    upper_se_ref: float = Field(ge=0)       # reference SE / paper_se and profit / paper_profit
+    upper_profit_min: float = Field(ge=0)
+    upper_profit_low: float = Field(ge=0)
+    lower_se_min: float = Field(ge=0)
+    paper_se: float = Field(gt=0)
+    paper_profit: float = Field(gt=0)
 
 
 class BiddingEnvCfg(LinkCfg, LinkAdaptationCfg):
@@ -34,6 +36,7 @@ class BiddingEnvCfg(LinkCfg, LinkAdaptationCfg):
     episode_steps: int = Field(ge=1)
     reward: Literal["utility", "paper"]
     bidding: Literal["random", "truthful"]
+    upper_action: Literal["independent", "joint"]
     table_draws: int = Field(ge=1, le=10_000)
     rb_hz: float = Field(gt=0)
     window_ms: float = Field(gt=0)
