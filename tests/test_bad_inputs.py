@@ -37,6 +37,8 @@ BAD_OVERRIDES = [
     ("env.n_users=0", "env.n_users"),
     ("train.total_steps=0", "train.total_steps"),
     ("train.num_envs=abc", "train.num_envs"),
+    ("train.checkpoint_every=0", "train.checkpoint_every"),
+    ("train.keep_last=maybe", "train.keep_last"),
     ("eval.n_seeds=1", "eval.n_seeds"),
     ("checkpoint=middle", "checkpoint"),
     ("scale=smok", "did you mean 'smoke'"),
@@ -74,6 +76,16 @@ def test_bad_override_is_one_line_and_exit_2(runner, override, expect, tmp_path,
     assert result.exit_code == 2, result.output
     assert expect in one_line_error(result.stderr)
     assert not (tmp_path / "outputs").exists()  # nothing started
+
+
+@pytest.mark.parametrize("override", ["train.keep_last=false", "train.checkpoint_every=100"])
+def test_checkpointing_keys_are_refused_by_jobs_that_read_their_phases_back(runner, override, tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["bidding", override])
+    assert result.exit_code == 2, result.output
+    assert "applies to slicectl train only" in one_line_error(result.stderr)
+    assert not (tmp_path / "outputs").exists()
 
 
 def test_bad_value_inside_a_sweep_is_caught_before_any_job(runner, tmp_path, monkeypatch):

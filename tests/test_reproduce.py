@@ -250,6 +250,14 @@ def test_a_run_whose_resolved_config_changes_gets_a_new_home(monkeypatch):
     after = homes()
     assert all(after[k] != before[k] for k in before)
 
+    def checkpointed_otherwise(job, args):   # how a run saves itself is not what it computes
+        cfg = real(job, args)
+        cfg["train"].update(checkpoint_every=500, keep_last=False)
+        return cfg
+
+    monkeypatch.setattr(overrides, "resolved", checkpointed_otherwise)
+    assert homes() == before
+
 
 def test_wall_time_counts_overlapping_runs_once_and_gaps_between_invocations_not_at_all():
     from datetime import datetime, timedelta

@@ -99,3 +99,30 @@ def test_sigterm_then_resume_equals_uninterrupted(cli, env):
     killed = cli.cwd / "outputs" / "killed"
     before = kill9_midway(cli, "train", args, killed, rows=4, sig=signal.SIGTERM)
     assert_resumed_equals_full(cli, killed, full, before)
+
+
+def test_spaced_checkpoints_resume_equal_and_keep_last_false_leaves_the_networks_in_best_pt(cli):
+    """train.checkpoint_every saves last.pt less often (a kill then redoes the
+    steps since the last save, identically); train.keep_last=false removes it
+    at the end, and best.pt holds the networks alone (no replay, no optimiser)."""
+    import torch
+
+    spaced = [*ARGS, "train.checkpoint_every=100"]
+    full = cli.cwd / "outputs" / "full"
+    r = cli("train", *spaced, "train.keep_last=false", f"hydra.run.dir={full}")
+    assert r.returncode == 0, r.stderr
+    assert not (full / "checkpoints" / "last.pt").exists()
+    best = torch.load(full / "checkpoints" / "best.pt", weights_only=True)["agent"]
+    assert set(best) == {"q", "q_target"}
+    r = cli("eval", f"run_dir={full}")
+    assert r.returncode == 0, r.stderr
+    killed = cli.cwd / "outputs" / "killed"
+    before = kill9_midway(cli, "train", spaced, killed, rows=10)
+    saved = torch.load(killed / "checkpoints" / "last.pt", weights_only=True)["counters"]["env_steps"]
+    due, last = set(), 0   # the rows at which last.pt is due: the first logged 100 steps after the last save
+    for step in pd.read_csv(full / "metrics.csv")["env_steps"]:
+        if step - last >= 100:
+            due.add(step)
+            last = step
+    assert saved in due and len(due) < len(pd.read_csv(full / "metrics.csv")) / 2
+    assert_resumed_equals_full(cli, killed, full, before)

@@ -133,6 +133,10 @@ class DQNAgent:
         return {"q": self.q, "q_target": self.q_target}
 
     # --------------------------------------------------------- checkpoints
+    def weights(self) -> dict:
+        """What ``load_state_dict(..., weights_only=True)`` reads: the networks."""
+        return {"q": self.q.state_dict(), "q_target": self.q_target.state_dict()}
+
     def state_dict(self) -> dict:
         return {"q": self.q.state_dict(), "q_target": self.q_target.state_dict(),
                 "optimizer": self.optimizer.state_dict(), "replay": self.replay.state_dict(),

@@ -169,6 +169,9 @@ class GANDDQNAgent(DQNAgent):
         self._step(adversarial + td, batch)
         return {"loss": td.item(), "gen_loss": adversarial.item(), "disc_loss": d_loss.item()}
 
+    def weights(self) -> dict:
+        return {**super().weights(), "disc": self.disc.state_dict()}
+
     def state_dict(self) -> dict:
         return {**super().state_dict(), "disc": self.disc.state_dict(),
                 "disc_opt": self.disc_opt.state_dict()}

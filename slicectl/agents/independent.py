@@ -30,6 +30,9 @@ class IndependentAgents:
         return {f"{name}{m}": net for m, a in enumerate(self.agents)
                 for name, net in getattr(a, "networks", dict)().items()}
 
+    def weights(self) -> dict:
+        return {"agents": [a.weights() for a in self.agents]}
+
     def state_dict(self) -> dict:
         return {"agents": [a.state_dict() for a in self.agents]}
 

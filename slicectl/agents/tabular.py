@@ -80,6 +80,10 @@ class QLearningAgent:
                 self.q_target[...] = self.q
         return {"loss": float(np.mean(errors))}
 
+    def weights(self) -> dict:
+        """What ``load_state_dict(..., weights_only=True)`` reads: the tables."""
+        return {"q": self.q.copy(), "q_target": self.q_target.copy()}
+
     def state_dict(self) -> dict:
         return {"q": self.q.copy(), "q_target": self.q_target.copy(), "rng": numpy_state(self.rng),
                 "steps": self.steps}

@@ -205,6 +205,11 @@ class TD3Agent:
                 "critic": self.critic, "critic_target": self.critic_target}
 
     # --------------------------------------------------------- checkpoints
+    def weights(self) -> dict:
+        """What ``load_state_dict(..., weights_only=True)`` reads: the networks."""
+        return {name: getattr(self, name).state_dict()
+                for name in ("actor", "actor_target", "critic", "critic_target")}
+
     def state_dict(self) -> dict:
         return {"actor": self.actor.state_dict(), "actor_target": self.actor_target.state_dict(),
                 "critic": self.critic.state_dict(), "critic_target": self.critic_target.state_dict(),

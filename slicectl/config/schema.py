@@ -21,6 +21,8 @@ class TrainCfg(Strict):
     num_envs: int = Field(ge=1, le=4096)
     total_steps: int = Field(ge=1, le=10**12)
     eval_every: int = Field(ge=1)
+    checkpoint_every: Optional[int] = Field(default=None, ge=1)
+    keep_last: bool = True
 
 
 class EvalCfg(Strict):
@@ -97,13 +99,20 @@ def root_schema() -> type[BaseModel]:
     return create_model("RootCfg", __base__=CoreCfg, **sections)
 
 
+BOOKKEEPING = {"train": ("checkpoint_every", "keep_last")}   # how a run saves itself, not what it computes
+
+
 def digest(cfg: dict) -> str:
-    """A fingerprint of a resolved config (``resume`` aside): a resumed run
-    must rebuild the config it started with."""
+    """A fingerprint of what a resolved config computes (``resume`` and the
+    checkpointing keys aside): a resumed run must rebuild the config it
+    started with, and ``reproduce`` files a run under it."""
     import hashlib
     import json
 
     plain = {k: v for k, v in cfg.items() if k not in ("resume", "hydra")}
+    for section, keys in BOOKKEEPING.items():
+        if isinstance(plain.get(section), dict):
+            plain[section] = {k: v for k, v in plain[section].items() if k not in keys}
     return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -135,6 +144,13 @@ def validate(cfg: dict) -> BaseModel:
     if job is None:
         wanted = sorted({registry.env_name(t) for j in registry.job_variants(root.job.name) for t in j.envs})
         raise UserError(f"job {root.job.name} needs env={' or env='.join(wanted)}")
+    if job.trains_agent and root.job.name != "train":   # these read their phases' checkpoints back
+        if not root.train.keep_last:
+            raise UserError(f"train.keep_last=false applies to slicectl train only; job {root.job.name} "
+                            "reads its phases' last.pt back")
+        if root.train.checkpoint_every is not None:
+            raise UserError(f"train.checkpoint_every applies to slicectl train only; job {root.job.name} "
+                            "saves after every logged row")
     if job.check is not None:
         registry.resolve(job.check)(cfg, root)
     if job.trains_agent and agent.discrete != env.discrete:

@@ -25,8 +25,10 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     env = make_env(cfg.env, int(cfg.train.num_envs))
     eval_env = make_env(cfg.env, len(seeds))
     agent = make_agent(cfg.agent, env, int(cfg.seed), str(cfg.device))
+    every = cfg.train.checkpoint_every
     budget = Budget(total_steps=int(cfg.train.total_steps), eval_every=int(cfg.train.eval_every),
-                    eval_steps=int(cfg.eval.steps), eval_seeds=seeds)
+                    eval_steps=int(cfg.eval.steps), eval_seeds=seeds,
+                    checkpoint_every=None if every is None else int(every), keep_last=bool(cfg.train.keep_last))
     if resume is None:
         run_dir.update(init_from=None)
 

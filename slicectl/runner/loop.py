@@ -4,12 +4,17 @@ One iteration: act on a batch of cells, step them, hand the transitions to the
 agent (which takes its gradient steps), add up the episode's metrics. At an
 episode end it logs a ``train`` row and resets the cells with the next
 episode's seeds; every ``eval_every`` steps it logs an ``eval`` row on the
-fixed evaluation seeds. After every logged row it saves ``last.pt`` with all
-that a resumed run needs to continue bit for bit: agent (networks, optimiser,
-replay, RNGs), env state, counters, the number of rows logged and the run's
-id (a checkpoint copied from another run is refused). A NaN or an infinity
-in a logged row or in the state stops the run before either is written
-(``MetricsWriter.write``, ``checkpoint.save``): last.pt is always finite.
+fixed evaluation seeds. After every logged row (or, with
+``Budget.checkpoint_every``, the first logged row that many steps after the
+last save, and the last row) it saves ``last.pt`` with all that a resumed run
+needs to continue bit for bit: agent (networks, optimiser, replay, RNGs), env
+state, counters, the number of rows logged and the run's id (a checkpoint
+copied from another run is refused); a resumed run logs the rows after it
+again, identically. ``best.pt`` holds the networks of the best evaluation
+(``agent.weights()``). With ``keep_last=False`` last.pt is removed when the
+budget is spent. A NaN or an infinity in a logged row or in the state stops
+the run before either is written (``MetricsWriter.write``,
+``checkpoint.save``): last.pt is always finite.
 """
 from __future__ import annotations
 
@@ -33,6 +38,8 @@ class Budget:
     eval_steps: int
     eval_seeds: list[int]
     eval_first: bool = False  # also evaluate before the first step (a transferred agent's start)
+    checkpoint_every: int | None = None  # env steps between saves of last.pt; None: every logged row
+    keep_last: bool = True    # False: last.pt is removed once the budget is spent
 
 
 def episode_seeds(seed: int, episode: int, n: int) -> list[int]:
@@ -55,7 +62,8 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
     objective = getattr(env, "objective", "utility")  # what best.pt maximises
     if resume is None:
         c = {"env_steps": 0, "episode": 0, "next_eval": budget.eval_every, "best": -np.inf,
-             "sums": {}, "n": 0, "loss_sum": 0.0, "loss_n": 0, "wall_s": 0.0, "last_eval": {}}
+             "sums": {}, "n": 0, "loss_sum": 0.0, "loss_n": 0, "wall_s": 0.0, "last_eval": {},
+             "saved_at": 0}
         obs = env.reset(episode_seeds(seed, 0, env.num_envs))
         if budget.eval_first:
             start = evaluate(agent, eval_env, budget.eval_seeds, budget.eval_steps)
@@ -100,16 +108,21 @@ def train(env, agent, eval_env, budget: Budget, run: RunDir, seed: int,
                     c["next_eval"] += budget.eval_every
                     if row[objective] > c["best"]:
                         c["best"] = row[objective]
-                        checkpoint.save(run.checkpoints / "best.pt", {"agent": agent.state_dict()})
+                        checkpoint.save(run.checkpoints / "best.pt", {"agent": agent.weights()})
                     logged = True
-                if logged:
+                due = (budget.checkpoint_every is None or c["env_steps"] >= budget.total_steps
+                       or c["env_steps"] - c.get("saved_at", 0) >= budget.checkpoint_every)
+                if logged and due:
                     c["wall_s"] = time.perf_counter() - t0
+                    c["saved_at"] = c["env_steps"]
                     checkpoint.save(run.checkpoints / "last.pt", {
                         "agent": agent.state_dict(), "env": env.state_dict(), "obs": obs,
                         "counters": c, "rows": writer.rows, "run_id": run.run_id})
                 progress.update(c["env_steps"], c["last_eval"])
         finally:
             writer.close()
+    if not budget.keep_last:
+        (run.checkpoints / "last.pt").unlink(missing_ok=True)
     return res
 
 

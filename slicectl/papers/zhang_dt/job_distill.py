@@ -2,8 +2,8 @@
 
 The teachers are the trained agents of the teacher run: a `twin-train` run
 has two, the DT agent (Agent 1 after its last round) and the plain one, and
-a `train` run has one (its best.pt). Each is distilled into students of every
-``distill.widths``. The states are the teacher's own replay (the data
+a `train` run has one (its final agent: last.pt, which holds the replay).
+Each is distilled into students of every ``distill.widths``. The states are the teacher's own replay (the data
 acquisition module's record). Every 5th state is held out to measure how often
 the student agrees with the teacher.
 
@@ -43,7 +43,7 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
     d, eval_steps = cfg.distill, int(cfg.eval.steps)
     writer = MetricsWriter(run_dir.metrics_path, COLUMNS)
     rows = []
-    for name, path in agent_checkpoints(src).items():
+    for name, path in agent_checkpoints(src, "last").items():   # last.pt: it holds the replay
         state = checkpoint.load(path).get("agent")
         teacher = make_agent(src_cfg.agent, env, seed, device)
         checkpoint.restore(teacher, state, path, weights_only=True)
