@@ -44,6 +44,9 @@ PAPERS = {
         "agent.batch_size": 64, "agent.buffer_size": 10000, "agent.gamma": 0.95, "agent.tau": 0.01,
         "agent.policy_delay": 2, "agent.noise_clip": 0.03, "agent.hidden": [1800, 2400, 3000],
         "agent.critic_hidden": [4800, 3500, 1500, 500]}),
+    # §V-A's DDPG benchmark: TD3's actor, a critic of [2000, 1500, 500, 1]
+    "zhang2021/ddpg": ("train", ["experiment=zhang2021", "agent=ddpg"], {
+        "agent.hidden": [1800, 2400, 3000], "agent.critic_hidden": [2000, 1500, 500], "agent.ddpg": True}),
     # §V-A: 20 MHz in 200 kHz units, 4 hidden layers 256-256-128-128, Adam 1e-3;
     # §III: demand depends on the previous allocation; Algorithm 1 trains from the first minibatch
     "zhang_dt": ("twin-train", ["experiment=zhang_dt", "agent=dqn"], {

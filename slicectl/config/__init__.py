@@ -14,6 +14,8 @@ def _suffix(name) -> str:
 OmegaConf.register_new_resolver("slicectl_suffix", _suffix, replace=True)
 # ${slicectl_div:a,b}: whole-number division, e.g. slice decisions per episode
 OmegaConf.register_new_resolver("slicectl_div", lambda a, b: int(a) // int(b), replace=True)
+# ${slicectl_if:cond,a,b}: a where cond holds, else b (a paper's settings for one agent of a family)
+OmegaConf.register_new_resolver("slicectl_if", lambda cond, a, b: a if cond else b, replace=True)
 
 
 def _action_mode(agent_target: str) -> str:
