@@ -8,7 +8,7 @@ import sys
 import torch
 from rich.table import Table
 
-from benchmarks import bench_dqn, bench_env, bench_huang, bench_multicell, bench_td3
+from benchmarks import bench_dqn, bench_env, bench_huang, bench_multicell, bench_seeds, bench_td3
 from slicectl.console import console
 
 
@@ -18,7 +18,7 @@ def main(parts: list[str]) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, mod in (("env", bench_env), ("dqn", bench_dqn), ("td3", bench_td3), ("huang", bench_huang),
-                      ("multicell", bench_multicell)):
+                      ("multicell", bench_multicell), ("seeds", bench_seeds)):
         if parts and name not in parts:
             continue
         for label, value in mod.run():

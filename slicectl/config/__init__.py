@@ -28,3 +28,12 @@ def _action_mode(agent_target: str) -> str:
 
 
 OmegaConf.register_new_resolver("slicectl_action_mode", _action_mode, replace=True)
+
+
+def _register_launchers() -> None:
+    from slicectl.config.stacked_launcher import register
+
+    register()
+
+
+_register_launchers()

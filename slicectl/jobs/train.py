@@ -13,7 +13,8 @@ from slicectl.console import console
 from slicectl.runner.summary import metrics_table
 from slicectl.errors import Unavailable
 from slicectl.runner.evaluate import mean_ci
-from slicectl.runner.loop import Budget, train
+from slicectl.agents.stacked import stack_agents
+from slicectl.runner.loop import Budget, Member, train, train_members
 from slicectl.runner.rundir import RunDir
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,37 @@ log = logging.getLogger(__name__)
 
 def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     """Train (or continue, given the ``resume`` checkpoint of ``run_dir``)."""
+    env, eval_env, agent, budget = _build(cfg)
+    if resume is None:
+        run_dir.update(init_from=None)
+    last = train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume,
+                 label=f"train {_agent_name()}")
+    return _finish(cfg, run_dir, agent, eval_env, budget, last)
+
+
+def run_stacked(cfgs: list[DictConfig], run_dirs: list[RunDir], resumes: list[dict | None],
+                agent_name: str = "agent") -> list[dict]:
+    """Seeds of one config trained in one process (``hydra/launcher=stacked``):
+    one member per config, each writing its own run directory as ``run``
+    would. Agents that cannot be stacked train one after the other."""
+    built = [_build(cfg) for cfg in cfgs]
+    for run_dir, resume in zip(run_dirs, resumes):
+        if resume is None:
+            run_dir.update(init_from=None)
+    stack = stack_agents([agent for _, _, agent, _ in built])
+    if stack is None:
+        return [_finish(cfg, rd, agent, eval_env, budget,
+                        train(env, agent, eval_env, budget, rd, int(cfg.seed), resume=st,
+                              label=f"train {agent_name} seed {cfg.seed}"))
+                for cfg, rd, st, (env, eval_env, agent, budget) in zip(cfgs, run_dirs, resumes, built)]
+    members = [Member(env, eval_env, rd, int(cfg.seed), st)
+               for cfg, rd, st, (env, eval_env, _, _) in zip(cfgs, run_dirs, resumes, built)]
+    lasts = train_members(members, stack, built[0][3], label=f"train {agent_name} × {len(members)} seeds")
+    return [_finish(cfg, m.run, agent, m.eval_env, budget, last)
+            for cfg, m, (_, _, agent, budget), last in zip(cfgs, members, built, lasts)]
+
+
+def _build(cfg: DictConfig):
     seeds = eval_seeds(cfg)
     env = make_env(cfg.env, int(cfg.train.num_envs))
     eval_env = make_env(cfg.env, len(seeds))
@@ -29,15 +61,15 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
     budget = Budget(total_steps=int(cfg.train.total_steps), eval_every=int(cfg.train.eval_every),
                     eval_steps=int(cfg.eval.steps), eval_seeds=seeds,
                     checkpoint_every=None if every is None else int(every), keep_last=bool(cfg.train.keep_last))
-    if resume is None:
-        run_dir.update(init_from=None)
+    return env, eval_env, agent, budget
 
-    shown = "utility" if "utility" in env.metric_names else getattr(env, "objective", "reward")
-    last = train(env, agent, eval_env, budget, run_dir, int(cfg.seed), resume=resume,
-                 label=f"train {_agent_name()}")
 
-    # the loop's last evaluation is of the final agent on these seeds, unless
-    # a resumed run had nothing left to do
+def _finish(cfg: DictConfig, run_dir: RunDir, agent, eval_env, budget: Budget, last: dict) -> dict:
+    """Compare the trained agent with ``eval.compare``'s baselines on the
+    evaluation seeds; the loop's last evaluation is of the final agent on
+    these seeds, unless a resumed run had nothing left to do."""
+    shown = "utility" if "utility" in eval_env.metric_names else getattr(eval_env, "objective", "reward")
+    seeds = budget.eval_seeds
     policies = {"agent": agent}
     for name in cfg.eval.compare:
         try:

@@ -12,21 +12,33 @@ def evaluate(policy, env, seeds, steps: int, record: list | None = None) -> dict
     reward threshold) restarts it first, so evaluations compare. With
     ``record``, append each step's per-agent samples (the env's
     ``sample_names``, arrays (seeds, agents)) to it."""
-    assert env.num_envs == len(seeds), "the evaluation env needs one row per seed"
-    if hasattr(env, "restart_clock"):
-        env.restart_clock()
-    obs = env.reset(list(seeds))
-    sums: dict[str, np.ndarray] = {}
+    return evaluate_together(policy, [env], seeds, steps, record)[0]
+
+
+def evaluate_together(policy, envs: list, seeds, steps: int,
+                      record: list | None = None) -> list[dict[str, np.ndarray]]:
+    """``evaluate`` for stacked seeds: ``policy`` acts for every env at once
+    (env k's rows are the k-th block of its input), each env being one
+    member's copy of the evaluation cells; one result per env. ``record``
+    keeps the first env's samples."""
+    for env in envs:
+        assert env.num_envs == len(seeds), "the evaluation env needs one row per seed"
+        if hasattr(env, "restart_clock"):
+            env.restart_clock()
+    obs = [env.reset(list(seeds)) for env in envs]
+    sums: list[dict[str, np.ndarray]] = [{} for _ in envs]
     for _ in range(steps):
-        obs, reward, _, info = env.step(policy.act(obs, explore=False))
-        if reward.ndim > 1:  # one reward per agent (multi-agent envs): their mean
-            reward = reward.mean(axis=1)
-        for k in ("reward", *env.metric_names):
-            v = reward if k == "reward" else info[k]
-            sums[k] = sums.get(k, 0.0) + v
-        if record is not None:
-            record.append({k: np.array(info[k]) for k in env.sample_names})
-    return {k: v / steps for k, v in sums.items()}
+        actions = np.split(np.asarray(policy.act(np.concatenate(obs), explore=False)), len(envs))
+        for k, (env, a) in enumerate(zip(envs, actions)):
+            obs[k], reward, _, info = env.step(a)
+            if reward.ndim > 1:  # one reward per agent (multi-agent envs): their mean
+                reward = reward.mean(axis=1)
+            for key in ("reward", *env.metric_names):
+                v = reward if key == "reward" else info[key]
+                sums[k][key] = sums[k].get(key, 0.0) + v
+            if record is not None and k == 0:
+                record.append({key: np.array(info[key]) for key in env.sample_names})
+    return [{key: v / steps for key, v in s.items()} for s in sums]
 
 
 def samples_frame(record: list[dict[str, np.ndarray]], seeds, policy: str) -> pd.DataFrame:

@@ -1,0 +1,36 @@
+"""Stacked seeds against a joblib sweep: the same five seeds of one config
+trained in one process (``hydra/launcher=stacked``) and as five jobs on two
+joblib workers, timed in the same run through the command line."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+SEEDS = "seed=0,1,2,3,4"
+CASES = {   # what is stacked: the default DQN config on the 3-slice RAN, TD3 on huang2023 stage I
+    "DQN (env=ran, scale=default)": ["agent=dqn"],
+    "TD3 (huang2023 stage 1, scale=default)": ["stage=1"],
+}
+
+
+def _wall(args: list[str], threads: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "slicectl.cli", "train", "-m", *args, f"outputs={tmp}",
+                        "eval.compare=[]"], check=True, env=env, cwd=tmp,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+
+def run() -> list[tuple[str, str]]:
+    out = []
+    for label, args in CASES.items():
+        stacked = _wall([*args, SEEDS, "hydra/launcher=stacked"], threads=2)
+        joblib = _wall([*args, SEEDS, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], threads=1)
+        out.append((f"stacked seeds, {label}: 5 seeds, one process vs joblib 2 workers",
+                    f"{joblib / stacked:.2f}x faster wall ({stacked:.0f} s vs {joblib:.0f} s)"))
+    return out

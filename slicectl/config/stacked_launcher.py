@@ -1,0 +1,163 @@
+"""``hydra/launcher=stacked``: a sweep's jobs that differ only in ``seed``
+train in one process, as the members of one stacked agent.
+
+    slicectl train -m seed=0,1,2,3,4 agent=dqn,ddqn hydra/launcher=stacked
+
+The launcher groups the sweep's jobs by their overrides without ``seed``
+(here two groups of five). Each job still gets its own run directory, set up
+by Hydra as any launcher's job is (``.hydra/``, the job's log); a group of
+`slicectl train` jobs whose agent can be stacked (the DQN family) then trains
+together (``slicectl.jobs.train.run_stacked``), and every other job runs as
+the basic launcher would run it, one after the other. A run directory of a
+stacked member is indistinguishable from a separate run's: ``report``,
+``plot``, ``reproduce`` and ``train resume=`` read it as they read any
+(a member resumed alone continues with its own, unstacked agent).
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections import OrderedDict
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
+from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
+from hydra.plugins.launcher import Launcher
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+log = logging.getLogger(__name__)
+STACKABLE = {"slicectl.agents.dqn.DQNAgent"}   # agent targets whose seeds stack (agents/stacked.py)
+
+
+# Hydra instantiates only plugins named under the ``hydra_plugins`` package,
+# and its discovery of that package misses editable installs: this module is
+# registered by hand (``register``) under that name.
+PLUGIN_NAME = "hydra_plugins.slicectl_stacked"
+
+
+@dataclass
+class StackedLauncherConf:
+    _target_: str = f"{PLUGIN_NAME}.StackedLauncher"
+
+
+def prepared(cfg: DictConfig) -> tuple[DictConfig, str, str]:
+    """The task of a stacked job's first pass: Hydra has made its run
+    directory; hand back its config, that directory and its agent's name."""
+    hc = HydraConfig.get()
+    return OmegaConf.create(OmegaConf.to_container(cfg)), hc.runtime.output_dir, \
+        str(hc.runtime.choices.get("agent", "agent"))
+
+
+class StackedLauncher(Launcher):
+    def __init__(self) -> None:
+        super().__init__()
+        self.config = self.task_function = self.hydra_context = None
+
+    def setup(self, *, hydra_context, task_function, config: DictConfig) -> None:
+        self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
+
+    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        setup_globals()
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        groups: OrderedDict[tuple, list[int]] = OrderedDict()
+        for i, overrides in enumerate(job_overrides):
+            rest = tuple(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in ("seed", "resume"))
+            groups.setdefault(rest, []).append(i)
+        runs: list[JobReturn | None] = [None] * len(job_overrides)
+        for members in groups.values():
+            configs = [self._config(job_overrides[i], initial_job_idx + i) for i in members]
+            if len(members) > 1 and all(_stackable(c) for c in configs):
+                for i, ret in zip(members, self._stacked(configs)):
+                    runs[i] = ret
+            else:
+                for i, c in zip(members, configs):
+                    runs[i] = self._run(c, self.task_function)
+        return runs
+
+    def _config(self, overrides: Sequence[str], idx: int) -> DictConfig:
+        log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+        cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
+        with open_dict(cfg):
+            cfg.hydra.job.id = idx
+            cfg.hydra.job.num = idx
+        return cfg
+
+    def _run(self, cfg: DictConfig, task) -> JobReturn:
+        ret = run_job(hydra_context=self.hydra_context, task_function=task, config=cfg,
+                      job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        return ret
+
+    def _stacked(self, configs: list[DictConfig]) -> list[JobReturn]:
+        rets = [self._run(c, prepared) for c in configs]
+        cfgs, dirs, agents = zip(*(r.return_value for r in rets))
+        results = run_members(list(cfgs), [Path(d) for d in dirs], agents[0])
+        for ret, result in zip(rets, results):
+            ret.return_value = result
+        return rets
+
+
+def _stackable(cfg: DictConfig) -> bool:
+    return cfg.job.name == "train" and str(cfg.agent.get("_target_")) in STACKABLE
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> list:
+    """What ``slicectl.config.task.task`` does for one run, for the members
+    of a stack: validate each config, open each run (a resumed one from its
+    last.pt), train them together and record how each ended."""
+    from slicectl.config.schema import digest, validate
+    from slicectl.errors import UserError
+    from slicectl.jobs.train import run_stacked
+    from slicectl.runner.lifecycle import running
+    from slicectl.runner.rundir import RunDir
+
+    runs = [RunDir(d) for d in dirs]
+    try:
+        containers = [OmegaConf.to_container(c, resolve=True) for c in cfgs]
+        for c in containers:
+            validate(c)
+        if len({digest({k: v for k, v in c.items() if k != "seed"}) for c in containers}) > 1:
+            raise UserError("stacked runs differ in more than their seed; run them apart")
+        with ExitStack() as stack:
+            states = [stack.enter_context(running(run, "train", int(c.seed), str(c.device),
+                                                  resume=c.resume is not None, load=True,
+                                                  config_sha256=digest(container), stage=None))
+                      for run, c, container in zip(runs, cfgs, containers)]
+            for run in runs:
+                print(f"run directory: {run.path}")
+            signal.signal(signal.SIGTERM, _sigterm)
+            results = run_stacked(cfgs, runs, states, agent_name)
+        for run in runs:
+            print(f"run directory: {run.path}")
+        return results
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or runs[0].path}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted: resume each with `slicectl train resume=<run directory>`: "
+              + " ".join(str(r.path) for r in runs), file=sys.stderr)
+        sys.exit(130)
+
+
+def register() -> None:
+    """Make ``hydra/launcher=stacked`` a choice (Hydra's plugin discovery
+    misses editable installs, so slicectl registers it itself)."""
+    sys.modules.setdefault(PLUGIN_NAME, sys.modules[__name__])
+    StackedLauncher.__module__ = PLUGIN_NAME
+    Plugins.instance().register(StackedLauncher)
+    ConfigStore.instance().store(group="hydra/launcher", name="stacked", node=StackedLauncherConf,
+                                 provider="slicectl")
