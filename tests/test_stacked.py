@@ -78,7 +78,9 @@ def _sweeps(root):
             for sweep in sorted((root / "multirun" / "train").iterdir())]
 
 
-def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_path):
+@pytest.mark.parametrize("config", [[], ["stage=1"], ["env=multicell"]], ids=["dqn_ran", "td3_huang_user",
+                                                                             "td3_hu_cells"])
+def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_path, config):
     """`train -m seed=0,1,2 hydra/launcher=stacked` trains three members in one
     process; each run directory has a separate run's files and columns, and
     at smoke scale its metrics are the separate run's (the members start
@@ -89,7 +91,7 @@ def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_pat
 
     from tests.malformed.world import invoke
 
-    args = ["train", "-m", "seed=0,1,2", "scale=smoke", "train.total_steps=120", "train.eval_every=40"]
+    args = ["train", "-m", "seed=0,1,2", "scale=smoke", *config]
     for extra in (["hydra/launcher=stacked"], []):
         res = invoke([*args, *extra, f"outputs={tmp_path / 'outputs'}"], tmp_path)
         assert res.exit_code == 0, res.output[-2000:]
@@ -106,3 +108,65 @@ def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_pat
         ra, rb = (pd.read_csv(d / "metrics.csv").drop(columns="wall_s") for d in (a, b))
         assert list(ra.columns) == list(rb.columns)
         pd.testing.assert_frame_equal(ra, rb, rtol=1e-4)
+
+
+def td3_members(seeds=(0, 1, 2), agents=None, **kw) -> list:
+    from slicectl.agents.td3 import TD3Agent
+
+    base = agent_defaults("td3", learning_starts=8, batch_size=4, epsilon=0.0, hidden=[16, 16], **kw)
+    k = agents or 1
+    return [TD3Agent(obs_dim=OBS * k, action_dim=3 * k, low=np.zeros(3 * k), high=np.ones(3 * k),
+                     agents=agents, seed=s, **base) for s in seeds]
+
+
+def td3_transitions(steps: int, n: int, k: int = 1, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        r = rng.normal(size=(n * B, k)) if k > 1 else rng.normal(size=n * B)
+        yield (rng.normal(size=(n * B, OBS * k)).astype(np.float32), rng.uniform(0, 1, (n * B, 3 * k)),
+               r, rng.normal(size=(n * B, OBS * k)).astype(np.float32), np.zeros_like(r))
+
+
+@pytest.mark.parametrize("agents,kind", [(None, {}), (None, {"ddpg": True}), (2, {})],
+                         ids=["td3", "ddpg", "td3_stacked_cells"])
+def test_each_td3_member_follows_its_separate_runs_updates(agents, kind):
+    from slicectl.agents.stacked import StackedTD3
+
+    alone, stack = td3_members(agents=agents, **kind), StackedTD3(td3_members(agents=agents, **kind))
+    k = agents or 1
+    for obs, a, r, obs2, d in td3_transitions(30, 3, k):
+        np.testing.assert_allclose(stack.act(obs, explore=True),
+                                   np.concatenate([m.act(o) for m, o in zip(alone, np.split(obs, 3))]),
+                                   rtol=1e-5, atol=1e-6)
+        stack.observe(obs, a, r, obs2, d)
+        for m, part in zip(alone, zip(*(np.split(x, 3) for x in (obs, a, r, obs2, d)))):
+            m.observe(*part)
+    stack.sync()
+    for mine, theirs in zip(stack.members, alone):
+        assert mine.updates == theirs.updates > 40
+        for name in ("actor", "critic", "critic_target"):
+            for (key, p), (_, q) in zip(getattr(mine, name).state_dict().items(),
+                                        getattr(theirs, name).state_dict().items()):
+                torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5, msg=f"{name}.{key}")
+        for opt in ("actor_opt", "critic_opt"):
+            (_, s1), = getattr(mine, opt).state_dict()["state"].items()
+            (_, s2), = getattr(theirs, opt).state_dict()["state"].items()
+            torch.testing.assert_close(s1["exp_avg_sq"], s2["exp_avg_sq"], rtol=1e-3, atol=1e-9)
+
+
+def test_a_td3_stack_rebuilt_from_its_members_checkpoints_continues_bit_for_bit():
+    from slicectl.agents.stacked import StackedTD3
+
+    stack = StackedTD3(td3_members())
+    steps = list(td3_transitions(40, 3, seed=2))
+    for t in steps[:20]:
+        stack.act(t[0])
+        stack.observe(*t)
+    stack.sync()
+    fresh = td3_members(seeds=(5, 6, 7))
+    for m, old in zip(fresh, stack.members):
+        m.load_state_dict(old.state_dict())
+    again = StackedTD3(fresh)
+    for t in steps[20:]:
+        np.testing.assert_array_equal(stack.act(t[0]), again.act(t[0]))
+        assert stack.observe(*t)["loss"] == again.observe(*t)["loss"]

@@ -78,14 +78,7 @@ class TD3Agent:
         self.critic_target = critic_cls(n_critics, obs_dim, action_dim, critic_hidden, **per).to(self.device)
         self.actor_target.load_state_dict(self.actor.state_dict())
         self.critic_target.load_state_dict(self.critic.state_dict())
-        # each network's parameters are views into one flat tensor (see
-        # flatten_parameters): Adam and the Polyak step are a kernel each
-        self._actor_params = list(self.actor.parameters())
-        self._critic_params = list(self.critic.parameters())
-        self._online, (self._actor_flat, self._critic_flat) = flatten_parameters(self.actor, self.critic)
-        self._target, _ = flatten_parameters(self.actor_target, self.critic_target)
-        self.actor_opt = torch.optim.Adam([self._actor_flat], lr=actor_lr, fused=True)
-        self.critic_opt = torch.optim.Adam([self._critic_flat], lr=critic_lr, fused=True)
+        self._install(actor_lr, critic_lr)
         self.replay = ReplayBuffer(buffer_size, obs_dim, (action_dim,), torch.float32, device,
                                    reward_dim=agents or 1)  # stacked: one reward per agent
         self.rng = np.random.default_rng(seed)
@@ -99,6 +92,17 @@ class TD3Agent:
         # (agent=ddpg_gaussian)
         self.random_warmup = random_warmup
         self.frozen: dict[str, torch.Tensor] = {}  # network -> 0/1 gradient mask (see freeze)
+
+    def _install(self, actor_lr: float, critic_lr: float) -> None:
+        """Optimisers over the networks: each network's parameters become
+        views into one flat tensor (see flatten_parameters), so that Adam and
+        the Polyak step are a kernel each."""
+        self._actor_params = list(self.actor.parameters())
+        self._critic_params = list(self.critic.parameters())
+        self._online, (self._actor_flat, self._critic_flat) = flatten_parameters(self.actor, self.critic)
+        self._target, _ = flatten_parameters(self.actor_target, self.critic_target)
+        self.actor_opt = torch.optim.Adam([self._actor_flat], lr=actor_lr, fused=True)
+        self.critic_opt = torch.optim.Adam([self._critic_flat], lr=critic_lr, fused=True)
 
     # ------------------------------------------------------------- scaling
     def to_env(self, a: np.ndarray) -> np.ndarray:
@@ -116,24 +120,28 @@ class TD3Agent:
 
     def act(self, obs: np.ndarray, explore: bool = True) -> np.ndarray:
         a = self.greedy(obs)
-        if explore:
-            if self.steps < self.learning_starts and self.sampler is not None and self.random_warmup:
-                return self.sampler(obs, self.rng)  # warm-up: feasible random actions
-            a = np.clip(a + self.rng.normal(0.0, self.sigma, a.shape), -1.0, 1.0)
-            if self.epsilon > 0:
-                # with items, each item's decisions are replaced on their own
-                # (the env's items are then feasible apart), so that the critic
-                # sees one item try another choice among peers on the policy;
-                # stacked agents explore each on its own the same way
-                k = self.items or self.agents or 1
-                pick = self.rng.random((len(a), k)) < self.epsilon
-                rows = pick.any(axis=1)
-                if rows.any():
-                    n_rows = int(rows.sum())
-                    rand = self.sampler(obs[rows], self.rng).reshape(n_rows, -1)
-                    rand = self.from_env(rand).reshape(n_rows, k, -1)
-                    view = a.reshape(len(a), k, -1)
-                    view[rows] = np.where(pick[rows][..., None], rand, view[rows])
+        return self.explore(a, obs) if explore else self.to_env(a)
+
+    def explore(self, a: np.ndarray, obs: np.ndarray) -> np.ndarray:
+        """The exploring action (in the env's units) around the actor's ``a``
+        (in [-1, 1]) for ``obs``."""
+        if self.steps < self.learning_starts and self.sampler is not None and self.random_warmup:
+            return self.sampler(obs, self.rng)  # warm-up: feasible random actions
+        a = np.clip(a + self.rng.normal(0.0, self.sigma, a.shape), -1.0, 1.0)
+        if self.epsilon > 0:
+            # with items, each item's decisions are replaced on their own
+            # (the env's items are then feasible apart), so that the critic
+            # sees one item try another choice among peers on the policy;
+            # stacked agents explore each on its own the same way
+            k = self.items or self.agents or 1
+            pick = self.rng.random((len(a), k)) < self.epsilon
+            rows = pick.any(axis=1)
+            if rows.any():
+                n_rows = int(rows.sum())
+                rand = self.sampler(obs[rows], self.rng).reshape(n_rows, -1)
+                rand = self.from_env(rand).reshape(n_rows, k, -1)
+                view = a.reshape(len(a), k, -1)
+                view[rows] = np.where(pick[rows][..., None], rand, view[rows])
         return self.to_env(a)
 
     # ------------------------------------------------------------ learning
@@ -148,11 +156,11 @@ class TD3Agent:
         return stats
 
     def update(self) -> dict[str, float]:
-        obs, actions, rewards, next_obs, dones = self.replay.sample(self.batch_size, self.gen)
+        obs, actions, rewards, next_obs, dones = self._sample()
         with torch.no_grad():
             next_a = self.actor_target(next_obs)
             if self.target_noise > 0:
-                noise = torch.randn(next_a.shape, generator=self.gen) * self.target_noise
+                noise = self._noise(next_a.shape) * self.target_noise
                 next_a = (next_a + noise.clamp(-self.noise_clip, self.noise_clip)).clamp(-1.0, 1.0)
             q_next = self.critic_target(next_obs, next_a).min(dim=0).values
             target = rewards + self.gamma * (1.0 - dones) * q_next
@@ -161,7 +169,7 @@ class TD3Agent:
         self._step(self.critic_opt, self._critic_flat, critic_loss, self._critic_params,
                    self.frozen.get("critic"))
         self.updates += 1
-        stats = {"loss": critic_loss.item()}
+        stats = self._loss_stats(q, target, critic_loss)
         if self.updates % self.policy_delay == 0:
             # Q_1 only, and gradients for the actor only: the critic's weight
             # gradients would be computed and thrown away
@@ -178,6 +186,15 @@ class TD3Agent:
                 self._target.lerp_(self._online, self.tau)
             stats["actor_loss"] = actor_loss.item()
         return stats
+
+    def _sample(self) -> tuple:
+        return self.replay.sample(self.batch_size, self.gen)
+
+    def _noise(self, shape) -> torch.Tensor:
+        return torch.randn(shape, generator=self.gen)
+
+    def _loss_stats(self, q: torch.Tensor, target: torch.Tensor, loss: torch.Tensor) -> dict:
+        return {"loss": loss.item()}
 
     @staticmethod
     def _step(opt: torch.optim.Optimizer, flat: torch.nn.Parameter, loss: torch.Tensor,

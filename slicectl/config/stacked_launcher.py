@@ -6,7 +6,7 @@ train in one process, as the members of one stacked agent.
 The launcher groups the sweep's jobs by their overrides without ``seed``
 (here two groups of five). Each job still gets its own run directory, set up
 by Hydra as any launcher's job is (``.hydra/``, the job's log); a group of
-`slicectl train` jobs whose agent can be stacked (the DQN family) then trains
+`slicectl train` jobs whose agent can be stacked (the DQN family, TD3 and DDPG) then trains
 together (``slicectl.jobs.train.run_stacked``), and every other job runs as
 the basic launcher would run it, one after the other. A run directory of a
 stacked member is indistinguishable from a separate run's: ``report``,
@@ -32,7 +32,7 @@ from hydra.plugins.launcher import Launcher
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 log = logging.getLogger(__name__)
-STACKABLE = {"slicectl.agents.dqn.DQNAgent"}   # agent targets whose seeds stack (agents/stacked.py)
+STACKABLE = {"slicectl.agents.dqn.DQNAgent", "slicectl.agents.td3.TD3Agent"}   # agents whose seeds stack (agents/stacked.py)
 
 
 # Hydra instantiates only plugins named under the ``hydra_plugins`` package,
