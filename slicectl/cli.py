@@ -122,7 +122,8 @@ def plot(paths: list[Path] = typer.Argument(..., help="run or multirun directori
         "numbers, 95% CIs over paired seeds and a verdict, under each preset the paper declares "
         "(as_written, the project's variants, radio=realistic). PAPER is a key (--list) or all. "
         "Takes scale=smoke|default|paper, seeds=N (5), claims=<id,...>, presets=<id,...>, "
-        "outputs=<dir>, hydra/launcher=joblib and hydra.launcher.*."))
+        "outputs=<dir>, and a launcher (default hydra/launcher=stacked: a run's seeds train in one "
+        "process; hydra/launcher=joblib hydra.launcher.n_jobs=2 runs jobs in parallel)."))
 def reproduce(ctx: typer.Context,
               paper: Optional[str] = typer.Argument(None, help="a paper key, or all"),
               list_: bool = typer.Option(False, "--list", help="the papers with claims, and how many"),

@@ -18,11 +18,13 @@ def _rows(path):
     return pd.read_csv(path).drop(columns="wall_s")
 
 
-def kill9_midway(cli, job: str, args: list[str], run, rows: int = 6, sig=signal.SIGKILL) -> list[str]:
-    """Start `slicectl <job> *args` in ``run``, kill -9 it (or send ``sig``)
-    once ``rows`` lines of metrics are on disk; returns those lines."""
+def kill9_midway(cli, job: str, args: list[str], run, rows: int = 6, sig=signal.SIGKILL,
+                 run_dir_arg: bool = True) -> list[str]:
+    """Start `slicectl <job> *args` in ``run`` (``run_dir_arg``: as its
+    hydra.run.dir; else ``args`` say where ``run`` is), kill -9 it (or send
+    ``sig``) once ``rows`` lines of metrics are on disk; returns those lines."""
     proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", job, *args,
-                             f"hydra.run.dir={run}"], cwd=cli.cwd,
+                             *([f"hydra.run.dir={run}"] if run_dir_arg else [])], cwd=cli.cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     metrics = run / "metrics.csv"
     deadline = time.time() + 300

@@ -170,3 +170,31 @@ def test_a_td3_stack_rebuilt_from_its_members_checkpoints_continues_bit_for_bit(
     for t in steps[20:]:
         np.testing.assert_array_equal(stack.act(t[0]), again.act(t[0]))
         assert stack.observe(*t)["loss"] == again.observe(*t)["loss"]
+
+
+def test_a_killed_stack_resumes_all_its_members_together_as_if_uninterrupted(cli):
+    """kill -9 a stacked sweep mid-run; launched again into the same sweep
+    directory, its members resume from their last.pt and end with the
+    metrics of an uninterrupted stacked sweep."""
+    import json
+    import signal
+
+    import pandas as pd
+
+    from tests.test_resume import kill9_midway
+
+    args = ["-m", "seed=0,1,2", "scale=smoke", "train.total_steps=600", "train.eval_every=60",
+            "eval.compare=[]", "hydra/launcher=stacked", "hydra.sweep.subdir=${seed}"]
+    full, killed = cli.cwd / "outputs" / "full", cli.cwd / "outputs" / "killed"
+    r = cli("train", *args, f"hydra.sweep.dir={full}")
+    assert r.returncode == 0, r.stderr
+    kill9_midway(cli, "train", [*args, f"hydra.sweep.dir={killed}"], killed / "2", rows=8,
+                 sig=signal.SIGKILL, run_dir_arg=False)
+    assert {json.loads((killed / s / "manifest.json").read_text())["status"] for s in "012"} == {"running"}
+    r = cli("train", *args, f"hydra.sweep.dir={killed}")
+    assert r.returncode == 0, r.stderr
+    for seed in "012":
+        manifest = json.loads((killed / seed / "manifest.json").read_text())
+        assert manifest["status"] == "completed" and manifest["resumed_from_step"] > 0
+        pd.testing.assert_frame_equal(pd.read_csv(full / seed / "metrics.csv").drop(columns="wall_s"),
+                                      pd.read_csv(killed / seed / "metrics.csv").drop(columns="wall_s"))

@@ -12,6 +12,11 @@ the basic launcher would run it, one after the other. A run directory of a
 stacked member is indistinguishable from a separate run's: ``report``,
 ``plot``, ``reproduce`` and ``train resume=`` read it as they read any
 (a member resumed alone continues with its own, unstacked agent).
+
+Launched again into the same sweep directory (``hydra.sweep.dir=<dir>``, as
+``reproduce`` does), the members that were interrupted (or killed: ``stale``)
+resume together from their last.pt and the completed ones are left as they
+are; the configs must be the ones the runs started with.
 """
 from __future__ import annotations
 
@@ -96,12 +101,26 @@ class StackedLauncher(Launcher):
         return ret
 
     def _stacked(self, configs: list[DictConfig]) -> list[JobReturn]:
+        for c in configs:
+            if _status(_job_dir(c)) is not None:   # a run to resume: its first .hydra/ stays as it is
+                with open_dict(c):
+                    c.hydra.output_subdir = ".hydra/resume"
         rets = [self._run(c, prepared) for c in configs]
         cfgs, dirs, agents = zip(*(r.return_value for r in rets))
         results = run_members(list(cfgs), [Path(d) for d in dirs], agents[0])
         for ret, result in zip(rets, results):
             ret.return_value = result
         return rets
+
+
+def _job_dir(cfg: DictConfig) -> Path:
+    return Path(str(OmegaConf.select(cfg, "hydra.sweep.dir"))) / str(OmegaConf.select(cfg, "hydra.sweep.subdir"))
+
+
+def _status(path: Path) -> str | None:
+    from slicectl.runner.rundir import RunDir
+
+    return RunDir(path).status() if (path / "manifest.json").is_file() else None
 
 
 def _stackable(cfg: DictConfig) -> bool:
@@ -129,17 +148,28 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> li
             validate(c)
         if len({digest({k: v for k, v in c.items() if k != "seed"}) for c in containers}) > 1:
             raise UserError("stacked runs differ in more than their seed; run them apart")
+        statuses = [_status(run.path) for run in runs]
+        for run, status, container in zip(runs, statuses, containers):
+            if status not in (None, "completed", "interrupted", "stale"):
+                raise UserError(f"{run.path} is {status}: remove it to run it again")
+            if status is not None and run.manifest().get("config_sha256") != digest(container):
+                raise UserError(f"{run.path}: the config differs from the one the run started with")
+        todo = [i for i, status in enumerate(statuses) if status != "completed"]
+        results = [run.manifest().get("final") if status == "completed" else None
+                   for run, status in zip(runs, statuses)]
         with ExitStack() as stack:
-            states = [stack.enter_context(running(run, "train", int(c.seed), str(c.device),
-                                                  resume=c.resume is not None, load=True,
-                                                  config_sha256=digest(container), stage=None))
-                      for run, c, container in zip(runs, cfgs, containers)]
-            for run in runs:
-                print(f"run directory: {run.path}")
+            states = [stack.enter_context(running(runs[i], "train", int(cfgs[i].seed), str(cfgs[i].device),
+                                                  resume=statuses[i] is not None, load=True,
+                                                  config_sha256=digest(containers[i]), stage=None))
+                      for i in todo]
+            for i in todo:
+                print(f"run directory: {runs[i].path}")
             signal.signal(signal.SIGTERM, _sigterm)
-            results = run_stacked(cfgs, runs, states, agent_name)
-        for run in runs:
-            print(f"run directory: {run.path}")
+            for i, result in zip(todo, run_stacked([cfgs[i] for i in todo], [runs[i] for i in todo],
+                                                   states, agent_name)):
+                results[i] = result
+        for i in todo:
+            print(f"run directory: {runs[i].path}")
         return results
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -34,12 +34,14 @@ def run_stacked(cfgs: list[DictConfig], run_dirs: list[RunDir], resumes: list[di
                 agent_name: str = "agent") -> list[dict]:
     """Seeds of one config trained in one process (``hydra/launcher=stacked``):
     one member per config, each writing its own run directory as ``run``
-    would. Agents that cannot be stacked train one after the other."""
+    would. Agents that cannot be stacked, and members resumed from different
+    steps (a kill between two members' checkpoints), train one after the other."""
     built = [_build(cfg) for cfg in cfgs]
     for run_dir, resume in zip(run_dirs, resumes):
         if resume is None:
             run_dir.update(init_from=None)
-    stack = stack_agents([agent for _, _, agent, _ in built])
+    at = {resume["counters"]["env_steps"] if resume else 0 for resume in resumes}
+    stack = stack_agents([agent for _, _, agent, _ in built]) if len(at) == 1 else None
     if stack is None:
         return [_finish(cfg, rd, agent, eval_env, budget,
                         train(env, agent, eval_env, budget, rd, int(cfg.seed), resume=st,

@@ -47,6 +47,8 @@ def parse(args: list[str]) -> dict:
         else:
             raise UserError(f"reproduce: unknown argument {key!r}; it takes scale=, seeds=, claims=, "
                             "presets=, outputs=, hydra/launcher= and hydra.launcher.*")
+    if not opts["launcher"]:   # a run's seeds train in one process, stacked where its agent allows
+        opts["launcher"] = ["hydra/launcher=stacked"]
     return opts
 
 
