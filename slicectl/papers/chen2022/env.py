@@ -163,7 +163,7 @@ class _MarketBatch:
 class UpperTierBatchEnv(_MarketBatch):
     tier = "upper"
 
-    def __init__(self, upper_action: str = "independent", **kw: Any):
+    def __init__(self, upper_action: str, **kw: Any):
         if upper_action not in ("independent", "joint"):
             raise ValueError(f"upper_action must be 'independent' or 'joint', not {upper_action!r}")
         super().__init__(**kw)
@@ -254,7 +254,7 @@ class UpperTierBatchEnv(_MarketBatch):
 class LowerTierBatchEnv(_MarketBatch):
     tier = "lower"
 
-    def __init__(self, bidding: str, upper_action: str | None = None, **kw: Any):
+    def __init__(self, bidding: str, upper_action: str, **kw: Any):
         # upper_action: how the upper tier acts (conf/env/bidding.yaml holds
         # both tiers' keys); the lower tier has no use for it
         if bidding not in ("random", "truthful"):
@@ -326,7 +326,7 @@ def reference_figures(params: dict, table_draws: int, markets: int = 20, windows
     Cached per market (the envs of one run share it)."""
     key = json.dumps([params, table_draws, markets, windows, seed_base], sort_keys=True, default=str)
     if key not in _REFERENCES:
-        env = UpperTierBatchEnv(num_envs=1, episode_steps=windows, reward="utility",
+        env = UpperTierBatchEnv(num_envs=1, episode_steps=windows, reward="utility", upper_action="independent",
                                 table_draws=table_draws, paper_reward=None, **params)
         M, se, profit = env.p.n_mvnos, [], []
         for market in range(markets):
