@@ -105,15 +105,18 @@ def report(paths: list[Path] = typer.Argument(..., help="run or multirun directo
 
 
 @app.command(help="PNG learning curves (mean line, 95% CI band across seeds) into the "
-                  "first run's plots/; with --x, the final metric against a swept config key.")
+                  "first run's plots/; with --x, the final metric against a swept config key; "
+                  "with --profile, the performance profile of the final metric.")
 def plot(paths: list[Path] = typer.Argument(..., help="run or multirun directories"),
          metric: Optional[str] = typer.Option(None, help="metric column to plot (default: "
                                               "utility, else accuracy, else reward)"),
          x: Optional[str] = typer.Option(None, help="a swept config key, e.g. env.igw_cache_mb: "
-                                         "final metric against it, one line per other config")):
+                                         "final metric against it, one line per other config"),
+         profile: bool = typer.Option(False, "--profile", help="the share of each config's runs whose final "
+                                      "metric exceeds τ, against τ, with a 95% bootstrap band")):
     from slicectl.analysis.plot import plot as make_plot
 
-    _guard(lambda: make_plot(paths, metric, x))
+    _guard(lambda: make_plot(paths, metric, x, profile))
 
 
 @app.command(context_settings=EXTRA, help=(

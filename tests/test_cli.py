@@ -5,6 +5,9 @@ import sys
 
 import pandas as pd
 import pytest
+import scipy.stats as sps
+
+from slicectl.analysis.runs import final_row, find_runs
 
 from tests.conftest import SMOKE
 
@@ -84,6 +87,7 @@ def test_sweep_runs_every_combination_in_its_own_directory(cli):
     table = pd.read_csv(cli.cwd / "outputs" / "multirun" / "report.csv")
     assert sorted(table["group"]) == ["agent=ddqn", "agent=dqn", "agent=dueling_dqn"]
     assert (table["n"] == 3).all() and (table["utility_ci95"] > 0).all()
+    plain = out
     # --paired: each agent minus DQN on the same seed; with every pair present
     # the mean difference is the difference of the means
     out = cli("report", str(cli.cwd / "outputs" / "multirun"), "--paired", "agent=dqn")
@@ -94,10 +98,25 @@ def test_sweep_runs_every_combination_in_its_own_directory(cli):
     assert sorted(diffs.index) == ["ddqn", "dueling_dqn"] and (diffs["pairs"] == 3).all()
     for agent in diffs.index:
         assert diffs.loc[agent, "utility"] == pytest.approx(means[f"agent={agent}"] - means["agent=dqn"])
+    # the robust figures: IQM with a bootstrap interval per config, P(config > twin) per pair of agents
+    finals = {}
+    for run in find_runs([cli.cwd / "outputs" / "multirun"]):
+        finals.setdefault(run.group, []).append(float(final_row(run)["utility"]))
+    for _, rec in table.iterrows():
+        assert rec["utility_iqm"] == pytest.approx(sps.trim_mean(finals[rec["group"]], 0.25))
+        assert rec["utility_iqm_low"] <= rec["utility_iqm"] <= rec["utility_iqm_high"]
+    assert "IQM of utility" in plain.stdout and "IQM and P(config > twin) of utility" in out.stdout
+    for agent in diffs.index:
+        mine, twin = finals[f"agent={agent}"], finals["agent=dqn"]
+        wins = sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in mine for y in twin) / 9
+        assert diffs.loc[agent, "utility_p_improve"] == pytest.approx(wins)
     bad = cli("report", str(cli.cwd / "outputs" / "multirun"), "--paired", "agent=td3")
     assert bad.returncode == 2 and "no runs with agent=td3" in bad.stderr and "Traceback" not in bad.stderr
     p = cli("plot", str(cli.cwd / "outputs" / "multirun"))
     assert p.returncode == 0, p.stderr
+    p = cli("plot", str(cli.cwd / "outputs" / "multirun"), "--profile")
+    assert p.returncode == 0, p.stderr
+    assert (cli.cwd / "outputs" / "multirun" / "plots" / "profile_utility.png").stat().st_size > 10_000
     png = cli.cwd / "outputs" / "multirun" / "plots" / "utility.png"   # beside the runs, not in one of them
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -351,3 +351,14 @@ def test_a_sweep_can_have_its_own_grid_under_a_preset_whose_units_differ():
     with pytest.raises(Exception, match="by_preset names no preset"):
         ClaimsFile.model_validate({**spec_.model_dump(), "runs": {"cache": {
             **spec_.runs["cache"].model_dump(), "by_preset": {"bogus": {"grid": [1, 2]}}}}})
+
+
+def test_a_two_arm_claim_gives_the_iqm_bootstrap_interval_and_the_probability_of_improvement(tmp_path):
+    a, b = NOISE
+    row = judge(_claim("difference"), SEEDS, _world(tmp_path, a, b))
+    wins = sum(1.0 if x > y else 0.5 if x == y else 0.0 for x in a for y in b) / 25
+    assert row["p_improve"] == pytest.approx(wins)
+    assert row["p_improve_low"] <= row["p_improve"] <= row["p_improve_high"]
+    assert row["iqm_low"] <= row["iqm"] <= row["iqm_high"]
+    sign = judge(_claim("sign", threshold=0.5), SEEDS, _world(tmp_path / "s", *ABOVE))
+    assert sign["p_improve"] is None      # one arm: nothing to beat

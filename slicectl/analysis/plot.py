@@ -15,15 +15,12 @@ import pandas as pd
 
 from slicectl import registry
 from slicectl.analysis.labels import method_label, metric_bounds, metric_label
-from slicectl.analysis.runs import Run, final_row, find_runs
+from slicectl.analysis.runs import Run, final_row, find_runs, headline
 from slicectl.errors import UserError
 from slicectl.runner.evaluate import mean_ci
 
 
-OBJECTIVES = ("utility", "accuracy", "reward")  # the default metric: the first a run has
-
-
-def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> Path:
+def plot(paths: list[Path], metric: str | None = None, x: str | None = None, profile: bool = False) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -31,10 +28,10 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
     runs = find_runs(paths)
     out_dir = Path(paths[0]) / "plots"
     paper = registry.figures_for(runs)
-    if paper is not None and paper.plot and not paper.curves:  # the paper's figures only (chen2022)
+    if paper is not None and paper.plot and not paper.curves and not profile:  # the paper's figures only (chen2022)
         return registry.resolve(paper.plot)(runs, out_dir)
     systems = {s: [r for r in runs if r.system == s] for s in sorted({r.system for r in runs})}
-    chosen = {s: metric or next((m for m in OBJECTIVES if m in rs[0].metrics.columns), "reward")
+    chosen = {s: metric or headline(rs[0].metrics.columns)
               for s, rs in systems.items()}   # the default metric: each system's own
     for s, rs in systems.items():
         for run in rs:
@@ -43,6 +40,11 @@ def plot(paths: list[Path], metric: str | None = None, x: str | None = None) -> 
                                 f"columns: {', '.join(run.metrics.columns)}")
     if x is not None:
         return sweep_plot(runs, chosen[next(iter(systems))], x, out_dir)
+    if profile:
+        written = [profile_plot(rs, chosen[s], out_dir / (f"profile_{chosen[s]}.png" if len(systems) == 1
+                                                          else f"profile_{chosen[s]}_{s}.png"), s)
+                   for s, rs in systems.items()]
+        return written[0]
     if paper is not None and paper.plot:  # the paper's figures beside the curves (hu: Figs. 4-8)
         registry.resolve(paper.plot)(runs, out_dir)
     written = []
@@ -82,6 +84,37 @@ def curves(runs: list[Run], metric: str, out: Path, system: str) -> Path:
         ax.fill_between(steps, *_band(mean, stats[:, 1], metric), color=color, alpha=0.2)
     ax.set_title(f"{system}: eval {metric_label(metric)} during training (mean, 95% CI over seeds)", fontsize=9)
     return _save(fig, ax, "environment steps", f"eval {metric_label(metric)}", out)
+
+
+def profile_plot(runs: list[Run], metric: str, out: Path, system: str) -> Path:
+    """Performance profile (Agarwal et al. 2021): for each config, the share
+    of its runs whose final ``metric`` exceeds τ, against τ, with a 95%
+    bootstrap band. A curve above another everywhere dominates it."""
+    import matplotlib.pyplot as plt
+
+    from slicectl.analysis.robust import performance_profile
+
+    groups: dict[str, list[float]] = {}
+    methods: dict[str, set] = {}
+    for run in runs:
+        final = final_row(run)
+        if metric not in final:
+            raise UserError(f"unknown metric {metric!r} in {run.path}; it has: {', '.join(final.index)}")
+        groups.setdefault(run.group, []).append(float(final[metric]))
+        methods.setdefault(run.group, set()).add(run.method)
+    every = np.concatenate([np.asarray(v) for v in groups.values()])
+    span = float(every.max() - every.min()) or 1.0
+    taus = np.linspace(every.min() - 0.05 * span, every.max() + 0.05 * span, 101)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for i, (group, values) in enumerate(sorted(groups.items())):
+        fraction, low, high = performance_profile(values, taus)
+        method = methods[group].pop() if len(methods[group]) == 1 else ""
+        ax.step(taus, fraction, where="post", color=f"C{i}", label=f"{method_label(group, method)} (n={len(values)})")
+        if np.isfinite(low).all():
+            ax.fill_between(taus, low, high, step="post", color=f"C{i}", alpha=0.12)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"{system}: runs with final {metric_label(metric)} > τ (95% bootstrap band)", fontsize=9)
+    return _save(fig, ax, f"τ (final {metric_label(metric)})", "fraction of runs > τ", out)
 
 
 def _save(fig, ax, xlabel: str, ylabel: str, out: Path) -> Path:

@@ -116,6 +116,15 @@ def read_run(d: Path) -> Run:
     return Run(path=d, group=group, seed=seed, metrics=metrics, system=system, method=method)
 
 
+OBJECTIVES = ("utility", "accuracy", "reward")  # a run's headline metric: the first it has
+
+
+def headline(columns, default: str = "reward") -> str:
+    """The metric a table or plot leads with: utility, else accuracy, else
+    reward (``default`` if it has none of them)."""
+    return next((m for m in OBJECTIVES if m in list(columns)), default)
+
+
 def metric_columns(df: pd.DataFrame) -> list[str]:
     skip = {"env_steps", "episode", "split", "wall_s", "loss"}
     return [c for c in df.columns if c not in skip]

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from slicectl.analysis.robust import probability_of_improvement
 from slicectl.reproduce import stats
 from slicectl.reproduce.spec import PAIRS, Arm, Claim
 
@@ -73,7 +74,7 @@ def paired(a: dict[int, float], b: dict[int, float], how: str) -> np.ndarray:
 def judge(claim: Claim, seeds: list[int], locate: Locate, grid: list[float] | None = None) -> dict:
     """The claim's row: what was measured, its interval and the verdict."""
     null = {"ratio": 1.0, "sign": claim.threshold}.get(claim.compare, 0.0)
-    parts: list[tuple[str, stats.Interval, str]] = []   # (what, interval, verdict) per comparison
+    parts: list[tuple] = []   # (what, interval, verdict, P(A > B) or None) per comparison
     means: dict[str, float] = {}
     if claim.compare == "trend":
         lo, hi = grid[0], grid[-1]
@@ -81,7 +82,7 @@ def judge(claim: Claim, seeds: list[int], locate: Locate, grid: list[float] | No
             first = arm_values(arm, claim, seeds, locate, lo)
             last = arm_values(arm, claim, seeds, locate, hi)
             ci = stats.interval(paired(last, first, "difference"))
-            parts.append((arm.label, ci, stats.verdict(ci, 0.0, claim.sign)))
+            parts.append((arm.label, ci, stats.verdict(ci, 0.0, claim.sign), _improve(last, first)))
             for x in grid:
                 v = arm_values(arm, claim, seeds, locate, x)
                 means[f"{arm.label} @ {x:g}"] = float(np.mean(list(v.values()))) if v else float("nan")
@@ -91,29 +92,41 @@ def judge(claim: Claim, seeds: list[int], locate: Locate, grid: list[float] | No
         labels = [a.label for a in claim.arms]
         if claim.compare == "sign":
             ci = stats.interval(list(values[labels[0]].values()))
-            parts.append((labels[0], ci, stats.verdict(ci, null, claim.sign)))
+            parts.append((labels[0], ci, stats.verdict(ci, null, claim.sign), None))
         else:
             how = claim.compare if claim.compare in PAIRS else "difference"
             for a, b in zip(labels, labels[1:]):
                 ci = stats.interval(paired(values[a], values[b], how))
-                parts.append((f"{a} vs {b}", ci, stats.verdict(ci, null, claim.sign)))
-    verdict = stats.combine([v for _, _, v in parts])
+                parts.append((f"{a} vs {b}", ci, stats.verdict(ci, null, claim.sign), _improve(values[a], values[b])))
+    verdict = stats.combine([p[2] for p in parts])
     # the comparison that decides: the first contradicted, else the weakest
     order = {stats.CONTRADICTED: 0, stats.INCONCLUSIVE: 1, stats.REPRODUCED: 2}
     def margin(c: stats.Interval) -> float:  # how far the interval clears the null the paper's way
         edge = c.low - null if claim.sign > 0 else null - c.high
         return edge if np.isfinite(edge) else -np.inf
 
-    what, ci, _ = min(parts, key=lambda p: (order[p[2]], margin(p[1])))
+    what, ci, _, improve = min(parts, key=lambda p: (order[p[2]], margin(p[1])))
     paper_value = claim.paper_value if claim.paper_value is not None else _paper_value(claim)
     return {
         "claim": claim.id, "source": claim.source, "text": claim.text, "compare": claim.compare,
         "metric": claim.metric, "paper_value": paper_value, "paper_arms": _paper_arms(claim),
         "measured": ci.mean, "ci_low": ci.low, "ci_high": ci.high, "iqm": ci.iqm,
+        "iqm_low": ci.iqm_low, "iqm_high": ci.iqm_high,
+        **dict(zip(("p_improve", "p_improve_low", "p_improve_high"), improve or (None, None, None))),
         "n_seeds": ci.n, "verdict": verdict, "deciding": what,
         "paper_in_ci": ci.holds(paper_value) if claim.compare in ("relative", "ratio") else None,
-        "arms": means, "parts": [(w, c.mean, c.low, c.high, c.n, v) for w, c, v in parts],
+        "arms": means, "parts": [(w, c.mean, c.low, c.high, c.n, v) for w, c, v, _ in parts],
     }
+
+
+def _improve(a: dict[int, float], b: dict[int, float]) -> tuple[float, float, float] | None:
+    """P(A > B) over the seeds both arms have, with its bootstrap interval
+    (``analysis.robust``): the chance that a run of A beats a run of B.
+    From ``IQM_SEEDS`` seeds, as the IQM."""
+    seeds = sorted(set(a) & set(b))
+    if len(seeds) < stats.IQM_SEEDS:
+        return None
+    return probability_of_improvement([a[s] for s in seeds], [b[s] for s in seeds])
 
 
 def _paper_value(claim: Claim) -> float | None:

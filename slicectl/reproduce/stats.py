@@ -1,5 +1,6 @@
 """The statistics of a claim: per-seed paired values, their 95% Student-t
-interval, the interquartile mean, and the verdict.
+interval, the interquartile mean (with its bootstrap interval,
+``analysis.robust``), and the verdict.
 
 A claim is measured as one number per seed (arm A minus arm B on that seed,
 A / B, the change along a sweep...), so the arms' shared randomness (the
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from slicectl.analysis.robust import iqm_interval
+
 REPRODUCED, CONTRADICTED, INCONCLUSIVE = "reproduced", "contradicted", "inconclusive"
 IQM_SEEDS = 5     # the interquartile mean is reported from this many seeds up
 
@@ -28,6 +31,8 @@ class Interval:
     high: float
     n: int
     iqm: float | None
+    iqm_low: float | None = None
+    iqm_high: float | None = None
 
     def holds(self, value: float | None) -> bool | None:
         if value is None or not np.isfinite(self.low):
@@ -46,8 +51,9 @@ def interval(values, confidence: float = 0.95) -> Interval:
     if n < 2:
         return Interval(mean, float("nan"), float("nan"), n, None)
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    iqm = float(stats.trim_mean(x, 0.25)) if n >= IQM_SEEDS else None
-    return Interval(mean, mean - half, mean + half, n, iqm)
+    if n < IQM_SEEDS:
+        return Interval(mean, mean - half, mean + half, n, None)
+    return Interval(mean, mean - half, mean + half, n, *iqm_interval(x, confidence))
 
 
 def verdict(ci: Interval, null: float, sign: int) -> str:
