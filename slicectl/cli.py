@@ -36,15 +36,6 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     """Deep-RL experiment runner for 5G RAN slicing."""
 
 
-def _groups_help() -> str:
-    from slicectl.config.overrides import group_options
-
-    lines = [f"{g}: {', '.join(group_options(g))}" for g in ("env", "agent", "baseline", "scale",
-                                                              "experiment", "stage")]
-    return ("Config groups (group=option): " + "; ".join(lines) +
-            ". Any key of the resolved config (--cfg job) can be set: agent.lr=3e-4.")
-
-
 def run_job(job: str, args: list[str]) -> None:
     from slicectl.config.launch import launch
 
@@ -67,11 +58,17 @@ def _command_help(name: str) -> str:
     return " ".join(c.help for c in sorted(variants, key=lambda c: bool(c.when_env)))
 
 
+def _epilog(name: str) -> str:
+    from slicectl.config.describe import command_epilog
+
+    return command_epilog(registry.command(name, None).job)
+
+
 def _add_command(name: str) -> None:
     def command(ctx: typer.Context):
         run_command(name, list(ctx.args))
 
-    app.command(name=name, context_settings=EXTRA, epilog=_groups_help(),
+    app.command(name=name, context_settings=EXTRA, epilog=_epilog(name),
                 help=_command_help(name))(command)
 
 
@@ -80,7 +77,7 @@ for _name in registry.load().commands:
         _add_command(_name)
 
 
-@app.command(context_settings=EXTRA, name="eval", epilog=_groups_help(), help=_command_help("eval"))
+@app.command(context_settings=EXTRA, name="eval", epilog=_epilog("eval"), help=_command_help("eval"))
 def eval_(ctx: typer.Context,
           baseline: Optional[str] = typer.Option(None, "--baseline",
                                                  help=" | ".join(registry.baseline_names()))):
@@ -142,9 +139,19 @@ def reproduce(ctx: typer.Context,
     _guard(lambda: run(paper, list(ctx.args), readme))
 
 
-@app.command(help="List the config groups and their options.")
+@app.command(help="The config groups, their options and what each sets.")
 def groups():
-    typer.echo(_groups_help())
+    from rich.table import Table
+
+    from slicectl.config.describe import group_rows
+    from slicectl.console import console
+
+    table = Table(title="config groups: set one with group=option (e.g. agent=td3)")
+    for col in ("group", "options", "what it sets"):
+        table.add_column(col, overflow="fold")
+    for row in group_rows():
+        table.add_row(*row)
+    console.print(table)
 
 
 def _guard(fn) -> None:

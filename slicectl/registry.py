@@ -46,6 +46,11 @@ class Job:
     resumable: bool = False      # run(..., resume=<last.pt state>) continues a run
     trains_agent: bool = False   # trains the configured agent on the configured env: kinds must match
     check: str | None = None     # "module:function(cfg, root)": the paper's own cross-key checks
+    reads: tuple[str, ...] = ()  # the root keys of OPTIONAL_KEYS it reads (`--cfg job` shows only those)
+
+
+# Root keys (conf/config.yaml) that only some jobs read; a job declares which (Job.reads)
+OPTIONAL_KEYS = ("resume", "run_dir", "checkpoint", "init_from", "teacher", "dataset", "method", "source")
 
 
 @dataclass(frozen=True)
@@ -120,11 +125,14 @@ def paper(key: str, title: str, authors: str = "", venue: str = "", conf: str | 
 
 
 def add_job(name: str, run: str, envs: tuple[str, ...] = (), resumable: bool = False,
-            trains_agent: bool = False, check: str | None = None) -> None:
+            trains_agent: bool = False, check: str | None = None, reads: tuple[str, ...] = ()) -> None:
     variants = REGISTRY.jobs.setdefault(name, [])
     if any(not j.envs or set(j.envs) & set(envs) for j in variants) or (variants and not envs):
         raise ValueError(f"job {name!r} is declared twice for the same env")
-    variants.append(Job(name, _current[0], run, tuple(envs), resumable, trains_agent, check))
+    unknown = set(reads) - set(OPTIONAL_KEYS)
+    if unknown:
+        raise ValueError(f"job {name!r} reads {sorted(unknown)}: not among {OPTIONAL_KEYS}")
+    variants.append(Job(name, _current[0], run, tuple(envs), resumable, trains_agent, check, tuple(reads)))
 
 
 def add_command(name: str, job: str, help: str, prefix: tuple[str, ...] = (),

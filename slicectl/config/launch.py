@@ -65,6 +65,13 @@ def baseline_args(baseline: str, args: list[str]) -> tuple[str, list[str]]:
     return command_args("eval", [*args, f"baseline={baseline}"], prefix=(f"env={home}",) if home else ())
 
 
+def _shows_job_config(flags: list[str]) -> bool:
+    """``--cfg job`` (or ``-c job``) for one run, with no package selected."""
+    pairs = dict(zip(flags, flags[1:]))
+    asked = pairs.get("--cfg") == "job" or pairs.get("-c") == "job"
+    return asked and not {"-m", "--multirun", "--package", "-p"} & set(flags)
+
+
 def launch(job: str, args: list[str]) -> None:
     """Check ``args`` (a UserError says what is wrong, before anything runs)
     and run ``job`` through Hydra, as ``slicectl <job> args`` would. A job
@@ -72,6 +79,9 @@ def launch(job: str, args: list[str]) -> None:
     from slicectl.config import overrides as ov, task
 
     flags, overrides = split_args(args)
+    if _shows_job_config(flags):   # slicectl's own view: only the sections the job reads
+        print(ov.job_view(job, overrides, resolve="--resolve" in flags), end="")
+        return
     overrides = ov.prepare(job, overrides, multirun=bool({"-m", "--multirun"} & set(flags)),
                            check="--hydra-help" not in flags)
     saved = sys.argv

@@ -17,8 +17,11 @@ from slicectl.errors import UserError
 # how much Hydra logs). Every other hydra key is refused: callbacks, logging
 # handlers, env_set and the like name code to run or change the process.
 HYDRA_KEYS = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweep.subdir", "hydra.verbose",
-              "hydra/launcher", "hydra/sweeper")
+              "hydra/launcher", "hydra/sweeper", "hydra/sweeper/sampler")
 HYDRA_PREFIXES = ("hydra.launcher.", "hydra.sweeper.")
+# sweeper settings that name code to call (a search-space function) or a
+# database to write outside the output root
+REFUSED_HYDRA = ("hydra.sweeper.custom_search_space", "hydra.sweeper.storage")
 REQUIRED_GROUPS = ("env", "agent", "job", "scale")   # config groups that cannot be null
 MAX_RUNS = 1000   # runs one command may launch (and the pre-check composes)
 
@@ -77,12 +80,27 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
     elif not (job == "train" and any(o.split("=", 1)[0] == "stage" for o in overrides)):
         overrides = [f"job={job}", *overrides]  # a stage names its own job
     overrides = [*search_path_override(), *_implied_agent(overrides)]
+    search = optuna_search(overrides)
+    if search and not multirun:
+        raise UserError("an Optuna search runs many trials: add -m")
     if check:
-        for combo in _combinations(overrides, multirun):
+        for combo in (_search_points(overrides) if search else _combinations(overrides, multirun)):
             cfg = _check(combo)
         if resume and job == "train":
             _same_config(Path(resume[0].split("=", 1)[1]).expanduser().resolve(), cfg)
+    if search and check and "hydra.sweeper.direction" not in {override_key(o) for o in overrides}:
+        from slicectl.runner.objective import declared
+
+        overrides.append(f"hydra.sweeper.direction={declared(cfg['env']['_target_'])[1]}")   # the env's, as best.pt's
     return overrides
+
+
+def optuna_search(overrides: list[str]) -> bool:
+    """Whether the sweep is an Optuna search: ``hydra/sweeper=optuna``, or a
+    search preset (``search=<agent>``, conf/search/), which selects it."""
+    return any(o in ("hydra/sweeper=optuna",) or (override_key(o) == "search" and not o.endswith(("=null", "=~")))
+               for o in overrides)
+
 
 
 def resolved(job: str, overrides: list[str]) -> dict:
@@ -107,6 +125,9 @@ def check_hydra_keys(overrides: list[str], where: str = "") -> None:
         key = override_key(o)
         if not (key == "hydra" or key.startswith(("hydra.", "hydra/"))):
             continue
+        if key.startswith(REFUSED_HYDRA):
+            raise UserError(f"{where}{key}: not a setting slicectl accepts (it names code to call, or a "
+                            "database outside the output root)")
         allowed = key in HYDRA_KEYS or (key.startswith(HYDRA_PREFIXES) and "_target_" not in key)
         if not allowed or o.startswith(("~", "+")) and key in HYDRA_KEYS:
             raise UserError(f"{where}{key}: not a setting slicectl accepts (it takes "
@@ -206,8 +227,60 @@ def _combinations(overrides: list[str], multirun: bool) -> list[list[str]]:
     return combos
 
 
+def _search_points(overrides: list[str]) -> list[list[str]]:
+    """An Optuna search's overrides to check before it starts: the search
+    space's first point (each parameter at its first choice or its
+    interval's low end), then each parameter's other choices and its high
+    end, one at a time. A value that cannot be set is refused before any
+    trial runs (the trials pick values in between)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, RangeSweep
+
+    parser = OverridesParser.create()
+    fixed, space = [], []
+    for o in overrides:
+        try:
+            (parsed,) = parser.parse_overrides([o])
+        except Exception as exc:  # noqa: BLE001 - Hydra raises several types here
+            raise UserError(f"{o}: {_first_line(exc)}") from None
+        if not parsed.is_sweep_override():
+            fixed.append(o)
+            continue
+        value = parsed.value()
+        if isinstance(value, IntervalSweep):
+            if not value.start < value.end:
+                raise UserError(f"{o}: an interval needs its low end below its high end")
+            values = [value.start, value.end]
+        elif isinstance(value, (ChoiceSweep, RangeSweep)):
+            values = list(parsed.sweep_string_iterator())
+        else:
+            raise UserError(f"{o}: the Optuna sweeper takes choice(), range() and interval()")
+        space.append((parsed.get_key_element(), values))
+    first = [f"{key}={values[0]}" for key, values in space]
+    points = [[*fixed, *first]]
+    for i, (key, values) in enumerate(space):
+        for v in values[1:]:
+            points.append([*fixed, *first[:i], f"{key}={v}", *first[i + 1:]])
+    return points
+
+
 def _check(overrides: list[str]) -> dict:
     """Compose, resolve and validate one combination; its resolved config."""
+    cfg = _composed(overrides)
+    try:
+        container = OmegaConf.to_container(cfg, resolve=True)
+    except Exception as exc:  # noqa: BLE001
+        raise UserError(_interpolation_error(exc)) from None
+    validate(container)
+    from slicectl.runner.build import check_targets
+
+    check_targets(cfg)
+    return container
+
+
+def _composed(overrides: list[str]):
+    """The config one combination composes to (its hydra section checked,
+    then left out), unresolved."""
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
@@ -221,17 +294,28 @@ def _check(overrides: list[str]) -> dict:
             _check_hydra(cfg, overrides)
             with open_dict(cfg):
                 del cfg["hydra"]
-            try:
-                container = OmegaConf.to_container(cfg, resolve=True)
-            except Exception as exc:  # noqa: BLE001
-                raise UserError(_interpolation_error(exc)) from None
-            validate(container)
-            from slicectl.runner.build import check_targets
-
-            check_targets(cfg)
-            return container
+            return cfg
     finally:
         GlobalHydra.instance().clear()
+
+
+def job_view(job: str, overrides: list[str], resolve: bool = False) -> str:
+    """``--cfg job``: the YAML of the config ``slicectl <job> overrides``
+    runs with, less the root keys its job does not read (``Job.reads``)."""
+    from slicectl import registry
+
+    cfg = _composed(prepare(job, overrides, multirun=False))
+    declared = registry.job(str(cfg.job.name), str(cfg.env._target_))
+    unread = [k for k in registry.OPTIONAL_KEYS if k not in getattr(declared, "reads", registry.OPTIONAL_KEYS)]
+    with open_dict(cfg):
+        for k in unread:
+            cfg.pop(k, None)
+    try:
+        text = OmegaConf.to_yaml(cfg, resolve=resolve)
+    except Exception as exc:  # noqa: BLE001
+        raise UserError(_interpolation_error(exc)) from None
+    hidden = f"# not read by job {cfg.job.name}, left out: {', '.join(unread)}\n" if unread else ""
+    return text + hidden
 
 
 def _check_hydra(cfg, overrides: list[str]) -> None:

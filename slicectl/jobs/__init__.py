@@ -1,8 +1,9 @@
 """The core's own jobs, which run on any env: ``train`` and ``eval``."""
 from slicectl import registry
 
-registry.add_job("train", "slicectl.jobs.train:run", resumable=True, trains_agent=True)
-registry.add_job("eval", "slicectl.jobs.eval:run")
+registry.add_job("train", "slicectl.jobs.train:run", resumable=True, trains_agent=True,
+                  reads=("resume", "init_from"))   # init_from: a stage (huang2023)
+registry.add_job("eval", "slicectl.jobs.eval:run", reads=("run_dir", "checkpoint", "init_from"))  # init_from: huang2023 setup
 registry.add_command(
     "train", "train",
     "Train an agent on an env, then compare it with baselines on the evaluation seeds. "

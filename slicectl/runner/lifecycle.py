@@ -14,6 +14,7 @@ the resumed run logs them again identically (without one, it starts over and
 every row moves aside). However the block ends, the manifest records it:
 ``completed``, ``interrupted`` (Ctrl-C, SIGTERM), or ``failed`` with the error.
 A run never ends ``completed`` with a NaN or an infinity in its metrics.
+A completed run gets its TensorBoard hyperparameters (``runner.tensorboard``).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from slicectl.errors import UserError
-from slicectl.runner import checkpoint
+from slicectl.runner import checkpoint, tensorboard
 from slicectl.runner.rundir import RunDir, complete_rows, non_finite
 
 LAST_KEYS = {"agent": dict, "env": dict, "counters": dict, "rows": int}
@@ -69,6 +70,10 @@ def running(run: RunDir, job: str, seed: int, device: str, resume: bool = False,
             _finish(run, "failed", error=problem)
             raise UserError(problem)
         run.finish("completed")
+        try:
+            tensorboard.on_completed(run.path)
+        except Exception as exc:  # noqa: BLE001 - the events are a view of metrics.csv: the run stands without them
+            print(f"warning: {run.path}: TensorBoard events not written ({type(exc).__name__}: {exc})")
     finally:
         run.release()
 

@@ -26,6 +26,7 @@ import numpy as np
 from slicectl.errors import UserError
 from slicectl.runner import checkpoint
 from slicectl.runner.evaluate import evaluate_together
+from slicectl.runner.objective import declared
 from slicectl.runner.progress import TrainingProgress
 from slicectl.runner.rundir import MetricsWriter, RunDir
 
@@ -82,7 +83,8 @@ def train_members(members: list[Member], agent, budget: Budget, label: str | Non
     parts = getattr(agent, "members", [agent])          # each member's own agent
     sync = getattr(agent, "sync", lambda: None)         # a stack writes its tensors into them
     writers = [MetricsWriter(m.run.metrics_path, metric_columns(m.env)) for m in members]
-    objective = getattr(members[0].env, "objective", "utility")  # what best.pt maximises
+    objective, direction = declared(members[0].env)   # best.pt keeps the best evaluation of it
+    better = 1.0 if direction == "maximize" else -1.0
     counters, obs = [], []
     for m, part, writer in zip(members, parts, writers, strict=True):
         if m.resume is None:
@@ -146,8 +148,8 @@ def train_members(members: list[Member], agent, budget: Budget, label: str | Non
                         _log(writer, c, "eval", row, t0)
                         c["last_eval"] = row
                         c["next_eval"] += budget.eval_every
-                        if row[objective] > c["best"]:
-                            c["best"] = row[objective]
+                        if better * row[objective] > c["best"]:
+                            c["best"] = better * row[objective]
                             checkpoint.save(m.run.checkpoints / "best.pt", {"agent": part.weights()})
                     res = evaluated
                     logged = True

@@ -169,7 +169,8 @@ def non_finite(obj: Any, where: str = "", floats: bool = True) -> str | None:
 
 class MetricsWriter:
     """Append-only CSV with a fixed header; every row is flushed and fsynced
-    so a kill loses nothing already logged."""
+    so a kill loses nothing already logged, and mirrored to TensorBoard
+    (``runner.tensorboard``)."""
 
     def __init__(self, path: Path, columns: list[str]):
         self.path = Path(path)
@@ -181,6 +182,9 @@ class MetricsWriter:
             self._csv.writeheader()
             self._flush()
         self.rows = count_rows(self.path)
+        from slicectl.runner.tensorboard import EventMirror
+
+        self._events = EventMirror(self.path.parent, columns, last_step(self.path) if self.rows else None)
 
     def write(self, row: dict) -> None:
         """Log ``row``; a NaN or infinite value stops the run instead (UserError
@@ -193,6 +197,7 @@ class MetricsWriter:
         self._csv.writerow({k: _fmt(row.get(k)) for k in self.columns})
         self._flush()
         self.rows += 1
+        self._events.write(row)
 
     def _flush(self) -> None:
         self._fh.flush()
@@ -200,6 +205,7 @@ class MetricsWriter:
 
     def close(self) -> None:
         self._fh.close()
+        self._events.close()
 
 
 def _fmt(v: Any) -> Any:
@@ -211,6 +217,18 @@ def _fmt(v: Any) -> Any:
 def count_rows(path: Path) -> int:
     with open(path, newline="") as fh:
         return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+
+
+def last_step(path: Path) -> int | None:
+    """The ``env_steps`` of the file's last row (None if it has none)."""
+    with open(path, newline="") as fh:
+        last = None
+        for last in csv.DictReader(fh):
+            pass
+    try:
+        return int(float(last["env_steps"])) if last else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def complete_rows(path: Path) -> int:

@@ -13,7 +13,7 @@ registry.add_env("multicell", NET, f"{HERE}.schema:MulticellEnvCfg", agent="td3"
                       "slicectl/MulticellCell-v0": f"{HERE}.env:MulticellCellEnv"})
 registry.add_section("multicell", f"{HERE}.schema:MulticellJobCfg")
 registry.add_job("transfer", f"{HERE}.job_transfer:run", envs=(NET,), resumable=True,
-                  check=f"{HERE}.schema:check_source")
+                  check=f"{HERE}.schema:check_source", reads=("resume", "init_from", "method", "source"))
 registry.add_command("transfer", "transfer", when_env=("multicell",), help=(
     "hu: transfer between the cells' agents of a `train env=multicell` run: "
     "method=model|instance|feature|integrated source=auto|farthest|self|<cell> "

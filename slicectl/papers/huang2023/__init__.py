@@ -17,9 +17,9 @@ registry.add_targets(f"{HERE}.system.HuangUserInSystemBatchEnv")
 registry.add_section("pipeline", f"{HERE}.schema:PipelineCfg")
 registry.add_section("huang", f"{HERE}.schema:HuangCfg")
 
-registry.add_job("transfer", f"{HERE}.job_transfer:run", envs=(SLICE,))
-registry.add_job("progressive", f"{HERE}.job_progressive:run", envs=(SLICE,))
-registry.add_job("collaborative", f"{HERE}.job_collaborative:run", envs=(SLICE,))
+registry.add_job("transfer", f"{HERE}.job_transfer:run", envs=(SLICE,), reads=("init_from",))
+registry.add_job("progressive", f"{HERE}.job_progressive:run", envs=(SLICE,), reads=("init_from",))
+registry.add_job("collaborative", f"{HERE}.job_collaborative:run", envs=(SLICE,), reads=("init_from",))
 registry.add_job("pipeline", f"{HERE}.job_pipeline:run")
 
 registry.add_command("pretrain", "train", prefix=("stage=1",), help=(

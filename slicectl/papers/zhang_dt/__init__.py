@@ -13,9 +13,9 @@ for _section, _schema in (("twin", "TwinCfg"), ("distill", "DistillCfg"), ("offl
                           ("landscape", "LandscapeCfg")):
     registry.add_section(_section, f"{HERE}.schema:{_schema}")
 registry.add_job("twin-train", f"{HERE}.job_twin_train:run", envs=(RAN,), trains_agent=True)
-registry.add_job("distill", f"{HERE}.job_distill:run")
-registry.add_job("offline", f"{HERE}.job_offline:run")
-registry.add_job("landscape", f"{HERE}.job_landscape:run")
+registry.add_job("distill", f"{HERE}.job_distill:run", reads=("teacher",))
+registry.add_job("offline", f"{HERE}.job_offline:run", reads=("dataset",))
+registry.add_job("landscape", f"{HERE}.job_landscape:run", reads=("run_dir", "checkpoint"))
 registry.add_command("twin-train", "twin-train", help=(
     "zhang_digital_twin Algorithm 1: the agent (agent=dqn|ddqn|...) trains with a digital twin "
     "of the RAN, beside the same agent without it on the same real budget. Settings: "
