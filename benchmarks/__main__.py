@@ -8,8 +8,11 @@ import sys
 import torch
 from rich.table import Table
 
-from benchmarks import bench_dqn, bench_env, bench_huang, bench_multicell, bench_seeds, bench_td3
+from benchmarks import bench_dqn, bench_env, bench_huang, bench_multicell, bench_paper, bench_seeds, bench_td3
 from slicectl.console import console
+
+
+ON_REQUEST = ("paper",)   # `python -m benchmarks paper`: minutes and a few GB, not part of `make bench`
 
 
 def main(parts: list[str]) -> None:
@@ -18,8 +21,8 @@ def main(parts: list[str]) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, mod in (("env", bench_env), ("dqn", bench_dqn), ("td3", bench_td3), ("huang", bench_huang),
-                      ("multicell", bench_multicell), ("seeds", bench_seeds)):
-        if parts and name not in parts:
+                      ("multicell", bench_multicell), ("seeds", bench_seeds), ("paper", bench_paper)):
+        if (parts and name not in parts) or (not parts and name in ON_REQUEST):
             continue
         for label, value in mod.run():
             table.add_row(label, value)

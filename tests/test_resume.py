@@ -62,6 +62,16 @@ def test_kill9_then_resume_equals_uninterrupted(cli):
     before = kill9_midway(cli, "train", ARGS, killed)
     assert len(before) >= 6
     assert_resumed_equals_full(cli, killed, full, before)
+    # TensorBoard, as it reads the events: each eval point once, the resumed run's value
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    ea = EventAccumulator(str(killed / "tb"), size_guidance={"scalars": 0})
+    ea.Reload()
+    rows = pd.read_csv(killed / "metrics.csv")
+    ev = rows[rows["split"] == "eval"]
+    events = ea.Scalars("eval/utility")
+    assert [e.step for e in events] == ev["env_steps"].tolist()
+    assert [e.value for e in events] == pytest.approx(ev["utility"].tolist(), rel=1e-6)
 
 
 def test_ctrl_c_marks_interrupted_and_resumes(cli):

@@ -122,11 +122,16 @@ class DQNAgent:
         torch.nn.utils.clip_grad_norm_(self._params, self.max_grad_norm, foreach=True)
         self.optimizer.step()
         self.updates += 1
-        with torch.no_grad():
-            if self.target_every is None:
-                torch._foreach_lerp_(self._target_params, self._params, self.tau)
-            elif self.updates % self.target_every == 0:
-                torch._foreach_copy_(self._target_params, self._params)
+        self.update_target()
+
+    @torch.no_grad()
+    def update_target(self) -> None:
+        """After the ``updates``-th step: the soft target update (``tau``),
+        or a hard copy every ``target_every`` updates."""
+        if self.target_every is None:
+            torch._foreach_lerp_(self._target_params, self._params, self.tau)
+        elif self.updates % self.target_every == 0:
+            torch._foreach_copy_(self._target_params, self._params)
 
     def networks(self) -> dict[str, torch.nn.Module]:
         """The networks whose parameters make up the agent (eq. 8 mixes these)."""

@@ -64,6 +64,11 @@ class EnsembleQNetwork(nn.Module):
             q = self.value(z) + q - q.mean(dim=-1, keepdim=True)
         return q
 
+    def q_at(self, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Q(s, a) for one action per row: ``forward(obs).gather`` (what
+        ``DQNAgent.td_target`` asks of a value network)."""
+        return self(obs).gather(-1, actions[..., None]).squeeze(-1)
+
     @torch.no_grad()
     def load_member(self, k: int, net: QNetwork) -> None:
         for mine, theirs in zip(self.layers(), _linears(net), strict=True):
@@ -147,6 +152,10 @@ class StackedDQN:
                     "step": st["step"].clone(),
                     **{key: _member_view(st[key], k, like).clone() for key in ("exp_avg", "exp_avg_sq")}}
 
+    @property
+    def updates(self) -> int:
+        return self.members[0].updates
+
     def _split(self, x) -> list:
         x = np.asarray(x)
         return np.split(x, self.n)
@@ -187,14 +196,8 @@ class StackedDQN:
     def update(self) -> dict[str, float]:
         batches = [m.replay.sample(self.batch_size, m.gen) for m in self.members]
         obs, actions, rewards, next_obs, dones = (torch.stack(f) for f in zip(*batches))
-        q = self.q(obs).gather(-1, actions[..., None]).squeeze(-1)
-        with torch.no_grad():
-            if self.double:
-                best = self.q(next_obs).argmax(dim=-1, keepdim=True)
-                q_next = self.q_target(next_obs).gather(-1, best).squeeze(-1)
-            else:
-                q_next = self.q_target(next_obs).max(dim=-1).values
-            target = rewards + self.gamma * (1.0 - dones) * q_next
+        q = self.q.q_at(obs, actions)
+        target = DQNAgent.td_target(self, (obs, actions, rewards, next_obs, dones))   # on (N, B) rows
         per_member = F.smooth_l1_loss(q, target, reduction="none").mean(dim=-1)   # (N,)
         self.optimizer.zero_grad(set_to_none=True)
         per_member.sum().backward()          # member k's gradient is its own loss's
@@ -207,12 +210,7 @@ class StackedDQN:
         self.optimizer.step()
         for m in self.members:
             m.updates += 1
-        with torch.no_grad():
-            updates = self.members[0].updates
-            if self.target_every is None:
-                torch._foreach_lerp_(self._target_params, self._params, self.tau)
-            elif updates % self.target_every == 0:
-                torch._foreach_copy_(self._target_params, self._params)
+        DQNAgent.update_target(self)
         return {"loss": float(per_member.mean().item()), "losses": per_member.detach().cpu().numpy()}
 
 

@@ -127,22 +127,20 @@ def _stackable(cfg: DictConfig) -> bool:
     return cfg.job.name == "train" and str(cfg.agent.get("_target_")) in STACKABLE
 
 
-def _sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> list:
     """What ``slicectl.config.task.task`` does for one run, for the members
     of a stack: validate each config, open each run (a resumed one from its
     last.pt), train them together and record how each ended."""
     from slicectl.config.schema import digest, validate
+    from slicectl.config.task import sigterm_as_interrupt, exits_as_cli
     from slicectl.errors import UserError
     from slicectl.jobs.train import run_stacked
     from slicectl.runner.lifecycle import running
     from slicectl.runner.rundir import RunDir
 
     runs = [RunDir(d) for d in dirs]
-    try:
+    hint = "resume each with `slicectl train resume=<run directory>`: " + " ".join(str(r.path) for r in runs)
+    with exits_as_cli(runs[0].path, hint):
         containers = [OmegaConf.to_container(c, resolve=True) for c in cfgs]
         for c in containers:
             validate(c)
@@ -164,23 +162,13 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> li
                       for i in todo]
             for i in todo:
                 print(f"run directory: {runs[i].path}")
-            signal.signal(signal.SIGTERM, _sigterm)
+            signal.signal(signal.SIGTERM, sigterm_as_interrupt)
             for i, result in zip(todo, run_stacked([cfgs[i] for i in todo], [runs[i] for i in todo],
                                                    states, agent_name)):
                 results[i] = result
         for i in todo:
             print(f"run directory: {runs[i].path}")
         return results
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except OSError as exc:
-        print(f"error: {exc.strerror or exc}: {exc.filename or runs[0].path}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print("interrupted: resume each with `slicectl train resume=<run directory>`: "
-              + " ".join(str(r.path) for r in runs), file=sys.stderr)
-        sys.exit(130)
 
 
 def register() -> None:
