@@ -74,6 +74,7 @@ def evaluate(run_or_baseline: str | Path, overrides: Sequence[str] = ()) -> dict
     element."""
     import pandas as pd
 
+    from slicectl.analysis.runs import metric_columns
     from slicectl.config.launch import baseline_args, command_args
 
     target = Path(run_or_baseline)
@@ -86,9 +87,8 @@ def evaluate(run_or_baseline: str | Path, overrides: Sequence[str] = ()) -> dict
     out = _launch(job, args)
     rows = pd.read_csv(out / "metrics.csv")
     rows = rows[rows["split"] == "eval"]
-    skip = {"env_steps", "episode", "split", "wall_s"}
-    metrics = {c: rows[c].to_numpy(dtype=np.float64) for c in rows.columns
-               if c not in skip and pd.api.types.is_numeric_dtype(rows[c])}
+    metrics = {c: rows[c].to_numpy(dtype=np.float64) for c in metric_columns(rows)
+               if pd.api.types.is_numeric_dtype(rows[c])}
     return {"run_dir": out, "seeds": rows["episode"].astype(int).tolist(), "metrics": metrics,
             "mean": {k: float(v.mean()) for k, v in metrics.items()}}
 
