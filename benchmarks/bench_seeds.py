@@ -1,6 +1,7 @@
 """Stacked seeds against a joblib sweep: the same five seeds of one config
-trained in one process (``hydra/launcher=stacked``) and as five jobs on two
-joblib workers, timed in the same run through the command line."""
+trained stacked (``hydra/launcher=stacked``: in one process, or as stacks
+of 3 and 2 in two processes, the launcher's default on 2 cores) and as five
+jobs on two joblib workers, timed in the same run through the command line."""
 from __future__ import annotations
 
 import os
@@ -30,9 +31,11 @@ def run() -> list[tuple[str, str]]:
     out = []
     for label, args in CASES.items():
         joblib = _wall([*args, SEEDS, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], threads=1)
-        for threads in (2, 1):   # the one process may use both cores, or one
-            stacked = _wall([*args, SEEDS, "hydra/launcher=stacked"], threads=threads)
-            out.append((f"stacked seeds, {label}: 5 seeds, one process ({threads} thread"
-                        f"{'s' if threads > 1 else ''}) vs joblib 2 workers",
+        for processes, threads in ((1, 2), (1, 1), (2, 1)):   # one process on both cores or one; two
+            stacked = _wall([*args, SEEDS, "hydra/launcher=stacked", f"hydra.launcher.n_jobs={processes}"],
+                            threads=threads)
+            where = ("one process" if processes == 1 else f"{processes} processes (stacks of 3 and 2)") + \
+                f" ({threads} thread{'s' if threads > 1 else ''} each)"
+            out.append((f"stacked seeds, {label}: 5 seeds, {where} vs joblib 2 workers",
                         f"{joblib / stacked:.2f}x faster wall ({stacked:.0f} s vs {joblib:.0f} s)"))
     return out

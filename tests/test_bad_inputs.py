@@ -1,6 +1,5 @@
 """Bad input: one line naming the problem, exit status 2, no traceback, and
 nothing already written is touched."""
-import hashlib
 import pickle
 import shutil
 
@@ -10,6 +9,7 @@ from typer.testing import CliRunner
 
 from slicectl.cli import app
 from tests.conftest import SMOKE
+from tests.malformed.world import digest
 
 BAD_OVERRIDES = [
     ("agnt=dqn", "did you mean 'agent'"),
@@ -96,18 +96,13 @@ def test_bad_value_inside_a_sweep_is_caught_before_any_job(runner, tmp_path, mon
     assert not (tmp_path / "outputs").exists()
 
 
-def _digest(path):
-    return {p.relative_to(path): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(path.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from tests.conftest import slicectl
+    from tests.conftest import in_process
 
     root = tmp_path_factory.mktemp("trained")
     run = root / "outputs" / "run"
-    r = slicectl("train", *SMOKE, "eval.compare=[]", "train.total_steps=40",
+    r = in_process("train", *SMOKE, "eval.compare=[]", "train.total_steps=40",
                  f"hydra.run.dir={run}", cwd=root)
     assert r.returncode == 0, r.stderr
     return run
@@ -121,7 +116,7 @@ def _copy_interrupted(run, dest):
 
 
 def test_bad_run_directories_and_checkpoints(cli, trained):
-    before = _digest(trained)
+    before = digest(trained)
     # (args, expected text): run through the real process, as a user would
     truncated = _copy_interrupted(trained, cli.cwd / "truncated")
     data = (truncated / "checkpoints" / "last.pt").read_bytes()
@@ -151,10 +146,10 @@ def test_bad_run_directories_and_checkpoints(cli, trained):
         (["plot", str(trained), "--metric", "utilty"], "unknown metric"),
     ]
     for args, expect in cases:
-        snapshot = {p: _digest(p) for p in (truncated, pickled, corrupt)}
+        snapshot = {p: digest(p) for p in (truncated, pickled, corrupt)}
         r = cli(*args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert expect in one_line_error(r.stderr), args
         for p, d in snapshot.items():
-            assert _digest(p) == d, f"{args} changed {p}"
-    assert _digest(trained) == before
+            assert digest(p) == d, f"{args} changed {p}"
+    assert digest(trained) == before

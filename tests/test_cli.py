@@ -127,14 +127,14 @@ def test_joblib_launcher_runs_jobs_in_parallel(cli):
     assert len(run_dirs(cli.cwd)) == 2
 
 
-def test_twenty_runs_started_together_never_share_a_directory(cli):
+def test_eight_runs_started_together_never_share_a_directory(cli):
     tiny = ["scale=smoke", "eval.compare=[]", "train.total_steps=1", "eval.n_seeds=2", "eval.steps=1"]
     procs = [subprocess.Popen([sys.executable, "-m", "slicectl.cli", "train", *tiny],
                               cwd=cli.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for _ in range(20)]
+             for _ in range(8)]   # the same second: the timestamp alone would collide
     assert all(p.wait(timeout=900) == 0 for p in procs)
     runs = run_dirs(cli.cwd)
-    assert len(runs) == 20
+    assert len(runs) == 8
     assert all(json.loads((d / "manifest.json").read_text())["status"] == "completed" for d in runs)
 
 

@@ -78,21 +78,24 @@ def _sweeps(root):
             for sweep in sorted((root / "multirun" / "train").iterdir())]
 
 
-@pytest.mark.parametrize("config", [[], ["stage=1"], ["env=multicell"]], ids=["dqn_ran", "td3_huang_user",
-                                                                             "td3_hu_cells"])
+@pytest.mark.parametrize("config", [["hydra.launcher.n_jobs=1"], ["stage=1", "hydra.launcher.n_jobs=2"],
+                                    ["env=multicell", "hydra.launcher.n_jobs=2"]],
+                         ids=["dqn_ran_one_process", "td3_huang_user_two_processes", "td3_hu_cells_two_processes"])
 def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_path, config):
-    """`train -m seed=0,1,2 hydra/launcher=stacked` trains three members in one
-    process; each run directory has a separate run's files and columns, and
-    at smoke scale its metrics are the separate run's (the members start
-    from their seeds' networks, replays and generators)."""
+    """`train -m seed=0,1,2 hydra/launcher=stacked` trains the three seeds as
+    one stack in this process (n_jobs=1), or as a stack of two and a run
+    alone in two processes; each run directory has a separate run's files
+    and columns, and at smoke scale its metrics are the separate run's (the
+    members start from their seeds' networks, replays and generators)."""
     import json
 
     import pandas as pd
 
     from tests.malformed.world import invoke
 
-    args = ["train", "-m", "seed=0,1,2", "scale=smoke", *config]
-    for extra in (["hydra/launcher=stacked"], []):
+    args = ["train", "-m", "seed=0,1,2", "scale=smoke"]
+    separate = [c for c in config if not c.startswith("hydra.launcher.")]
+    for extra in (["hydra/launcher=stacked", *config], separate):
         res = invoke([*args, *extra, f"outputs={tmp_path / 'outputs'}"], tmp_path)
         assert res.exit_code == 0, res.output[-2000:]
     mine, theirs = _sweeps(tmp_path / "outputs")
@@ -179,9 +182,10 @@ def test_a_td3_stack_rebuilt_from_its_members_checkpoints_continues_bit_for_bit(
 
 
 def test_a_killed_stack_resumes_all_its_members_together_as_if_uninterrupted(cli):
-    """kill -9 a stacked sweep mid-run; launched again into the same sweep
-    directory, its members resume from their last.pt and end with the
-    metrics of an uninterrupted stacked sweep."""
+    """kill -9 a stacked sweep mid-run (two processes, stacks of seeds 0-1
+    and 2-3: the launcher's processes die with it); launched again into the
+    same sweep directory, its members resume from their last.pt and end with
+    the metrics of an uninterrupted stacked sweep."""
     import json
     import signal
 
@@ -189,18 +193,46 @@ def test_a_killed_stack_resumes_all_its_members_together_as_if_uninterrupted(cli
 
     from tests.test_resume import kill9_midway
 
-    args = ["-m", "seed=0,1,2", "scale=smoke", "train.total_steps=600", "train.eval_every=60",
-            "eval.compare=[]", "hydra/launcher=stacked", "hydra.sweep.subdir=${seed}"]
+    args = ["-m", "seed=0,1,2,3", "scale=smoke", "train.total_steps=600", "train.eval_every=60",
+            "eval.compare=[]", "hydra/launcher=stacked", "hydra.launcher.n_jobs=2", "hydra.sweep.subdir=${seed}"]
     full, killed = cli.cwd / "outputs" / "full", cli.cwd / "outputs" / "killed"
     r = cli("train", *args, f"hydra.sweep.dir={full}")
     assert r.returncode == 0, r.stderr
-    kill9_midway(cli, "train", [*args, f"hydra.sweep.dir={killed}"], killed / "2", rows=8,
+    kill9_midway(cli, "train", [*args, f"hydra.sweep.dir={killed}"], killed / "3", rows=8,
                  sig=signal.SIGKILL, run_dir_arg=False)
-    assert {json.loads((killed / s / "manifest.json").read_text())["status"] for s in "012"} == {"running"}
+    assert {json.loads((killed / s / "manifest.json").read_text())["status"] for s in "0123"} == {"running"}
     r = cli("train", *args, f"hydra.sweep.dir={killed}")
     assert r.returncode == 0, r.stderr
-    for seed in "012":
+    for seed in "0123":
         manifest = json.loads((killed / seed / "manifest.json").read_text())
         assert manifest["status"] == "completed" and manifest["resumed_from_step"] > 0
         pd.testing.assert_frame_equal(pd.read_csv(full / seed / "metrics.csv").drop(columns="wall_s"),
                                       pd.read_csv(killed / seed / "metrics.csv").drop(columns="wall_s"))
+
+
+def test_jobs_that_cannot_stack_run_each_in_a_process_of_its_own(tmp_path):
+    """A stacked sweep's unstackable jobs (baseline evaluations here) run as
+    the launcher's units in processes of their own, n_jobs at a time, each
+    into its own complete run directory."""
+    import json
+    import os
+
+    from tests.malformed.world import invoke
+
+    res = invoke(["eval", "--baseline", "random", "-m", "seed=0,1", "scale=smoke", "hydra/launcher=stacked",
+                  "hydra.launcher.n_jobs=2", f"outputs={tmp_path / 'outputs'}"], tmp_path)
+    assert res.exit_code == 0, res.output[-2000:]
+    manifests = [json.loads(p.read_text()) for p in sorted((tmp_path / "outputs").rglob("manifest.json"))]
+    assert [m["seed"] for m in manifests] == [0, 1]
+    assert {m["status"] for m in manifests} == {"completed"}
+    assert len({m["pid"] for m in manifests} | {os.getpid()}) == 3
+
+
+def test_the_launcher_halves_the_largest_stack_while_processes_are_idle():
+    from slicectl.config.stacked_launcher import _spread
+
+    assert _spread([[0, 1, 2, 3, 4]], 2) == [[0, 1, 2], [3, 4]]
+    assert _spread([[0, 1, 2, 3, 4]], 1) == [[0, 1, 2, 3, 4]]
+    assert _spread([[0, 1, 2], [3, 4, 5]], 2) == [[0, 1, 2], [3, 4, 5]]   # a stack per process already
+    assert _spread([[0], [1]], 4) == [[0], [1]]                           # nothing left to halve
+    assert _spread([[0, 1, 2, 3, 4]], 4) == [[0], [1], [2], [3, 4]]

@@ -8,10 +8,16 @@ The launcher groups the sweep's jobs by their overrides without ``seed``
 by Hydra as any launcher's job is (``.hydra/``, the job's log); a group of
 `slicectl train` jobs whose agent can be stacked (the DQN family, TD3 and DDPG) then trains
 together (``slicectl.jobs.train.run_stacked``), and every other job runs as
-the basic launcher would run it, one after the other. A run directory of a
-stacked member is indistinguishable from a separate run's: ``report``,
-``plot``, ``reproduce`` and ``train resume=`` read it as they read any
-(a member resumed alone continues with its own, unstacked agent).
+the basic launcher would run it. A run directory of a stacked member is
+indistinguishable from a separate run's: ``report``, ``plot``,
+``reproduce`` and ``train resume=`` read it as they read any (a member
+resumed alone continues with its own, unstacked agent).
+
+``hydra.launcher.n_jobs`` processes run at once (default -1: one per core;
+1: everything in this process). The stacks and the other jobs are the
+units spread over them (``config.processes``); while there are fewer units
+than processes, the largest stack is halved, so five seeds of one config on
+2 cores train as stacks of 3 and 2.
 
 Launched again into the same sweep directory (``hydra.sweep.dir=<dir>``, as
 ``reproduce`` does), the members that were interrupted (or killed: ``stale``)
@@ -21,6 +27,7 @@ are; the configs must be the ones the runs started with.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from collections import OrderedDict
@@ -32,6 +39,7 @@ from typing import Sequence
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
+from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
 from hydra.plugins.launcher import Launcher
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -49,6 +57,7 @@ PLUGIN_NAME = "hydra_plugins.slicectl_stacked"
 @dataclass
 class StackedLauncherConf:
     _target_: str = f"{PLUGIN_NAME}.StackedLauncher"
+    n_jobs: int = -1   # processes at once: -1 one per core, 1 all in this process
 
 
 def prepared(cfg: DictConfig) -> tuple[DictConfig, str, str]:
@@ -60,9 +69,10 @@ def prepared(cfg: DictConfig) -> tuple[DictConfig, str, str]:
 
 
 class StackedLauncher(Launcher):
-    def __init__(self) -> None:
+    def __init__(self, n_jobs: int = -1) -> None:
         super().__init__()
         self.config = self.task_function = self.hydra_context = None
+        self.n_jobs = int(n_jobs) if int(n_jobs) > 0 else len(os.sched_getaffinity(0))
 
     def setup(self, *, hydra_context, task_function, config: DictConfig) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
@@ -75,15 +85,29 @@ class StackedLauncher(Launcher):
         for i, overrides in enumerate(job_overrides):
             rest = tuple(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in ("seed", "resume"))
             groups.setdefault(rest, []).append(i)
-        runs: list[JobReturn | None] = [None] * len(job_overrides)
+        configs = [self._config(o, initial_job_idx + i) for i, o in enumerate(job_overrides)]
+        units: list[list[int]] = []   # a stack (two or more jobs) or one job
         for members in groups.values():
-            configs = [self._config(job_overrides[i], initial_job_idx + i) for i in members]
-            if len(members) > 1 and all(_stackable(c) for c in configs):
-                for i, ret in zip(members, self._stacked(configs)):
-                    runs[i] = ret
+            if len(members) > 1 and all(_stackable(configs[i]) for i in members):
+                units.append(members)
             else:
-                for i, c in zip(members, configs):
-                    runs[i] = self._run(c, self.task_function)
+                units += [[i] for i in members]
+        units = _spread(units, self.n_jobs)
+        calls = [(run_unit, (self.hydra_context, self.task_function, self.config, [configs[i] for i in unit]))
+                 for unit in units]
+        if self.n_jobs == 1 or len(units) == 1:
+            done = [fn(*args) for fn, args in calls]
+        else:
+            from slicectl.config.processes import run_all
+
+            import cloudpickle
+
+            state = cloudpickle.dumps(Singleton.get_state())
+            done = run_all([(_in_child, (state, fn, args)) for fn, args in calls], self.n_jobs)
+        runs: list[JobReturn | None] = [None] * len(job_overrides)
+        for unit, rets in zip(units, done):
+            for i, ret in zip(unit, rets):
+                runs[i] = ret
         return runs
 
     def _config(self, overrides: Sequence[str], idx: int) -> DictConfig:
@@ -94,23 +118,54 @@ class StackedLauncher(Launcher):
             cfg.hydra.job.num = idx
         return cfg
 
-    def _run(self, cfg: DictConfig, task) -> JobReturn:
-        ret = run_job(hydra_context=self.hydra_context, task_function=task, config=cfg,
-                      job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
-        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
-        return ret
 
-    def _stacked(self, configs: list[DictConfig]) -> list[JobReturn]:
-        for c in configs:
-            if _status(_job_dir(c)) is not None:   # a run to resume: its first .hydra/ stays as it is
-                with open_dict(c):
-                    c.hydra.output_subdir = ".hydra/resume"
-        rets = [self._run(c, prepared) for c in configs]
-        cfgs, dirs, agents = zip(*(r.return_value for r in rets))
-        results = run_members(list(cfgs), [Path(d) for d in dirs], agents[0])
-        for ret, result in zip(rets, results):
-            ret.return_value = result
-        return rets
+def _spread(units: list[list[int]], n_jobs: int) -> list[list[int]]:
+    """While there are fewer units than processes, halve the largest stack
+    (the first half the larger; a half of one job runs alone)."""
+    units = [list(u) for u in units]
+    while len(units) < n_jobs:
+        big = max(range(len(units)), key=lambda k: len(units[k]))
+        if len(units[big]) < 2:
+            break
+        half = (len(units[big]) + 1) // 2
+        units[big:big + 1] = [units[big][:half], units[big][half:]]
+    return units
+
+
+def _in_child(state: bytes, fn, args: tuple):
+    """A unit in a process of its own: Hydra's global state first, as Hydra's
+    joblib launcher restores it in its workers (it names this launcher by
+    its plugin name, so that name must resolve before it is unpickled)."""
+    import pickle
+
+    sys.modules.setdefault(PLUGIN_NAME, sys.modules[__name__])
+    setup_globals()
+    Singleton.set_state(pickle.loads(state))
+    return fn(*args)
+
+
+def run_unit(hydra_context, task_function, config: DictConfig, configs: list[DictConfig]) -> list[JobReturn]:
+    """One unit's jobs: two or more train together as one stack; one runs as
+    the basic launcher runs a job."""
+    if len(configs) == 1:
+        return [_run(hydra_context, config, configs[0], task_function)]
+    for c in configs:
+        if _status(_job_dir(c)) is not None:   # a run to resume: its first .hydra/ stays as it is
+            with open_dict(c):
+                c.hydra.output_subdir = ".hydra/resume"
+    rets = [_run(hydra_context, config, c, prepared) for c in configs]
+    cfgs, dirs, agents = zip(*(r.return_value for r in rets))
+    results = run_members(list(cfgs), [Path(d) for d in dirs], agents[0])
+    for ret, result in zip(rets, results):
+        ret.return_value = result
+    return rets
+
+
+def _run(hydra_context, config: DictConfig, cfg: DictConfig, task) -> JobReturn:
+    ret = run_job(hydra_context=hydra_context, task_function=task, config=cfg,
+                  job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    return ret
 
 
 def _job_dir(cfg: DictConfig) -> Path:

@@ -47,8 +47,9 @@ def parse(args: list[str]) -> dict:
         else:
             raise UserError(f"reproduce: unknown argument {key!r}; it takes scale=, seeds=, claims=, "
                             "presets=, outputs=, hydra/launcher= and hydra.launcher.*")
-    if not opts["launcher"]:   # a run's seeds train in one process, stacked where its agent allows
-        opts["launcher"] = ["hydra/launcher=stacked"]
+    if not any(a.startswith("hydra/launcher=") for a in opts["launcher"]):
+        # a run's seeds train stacked where its agent allows, its jobs spread over the cores
+        opts["launcher"].insert(0, "hydra/launcher=stacked")
     return opts
 
 
@@ -164,7 +165,7 @@ def _run_times(plans: list[Plan]) -> tuple[float, float, str]:
                 cfg = OmegaConf.select(OmegaConf.load(hydra), "hydra.launcher")
                 name = str(cfg.get("_target_", "")).rsplit(".", 1)[-1].replace("Launcher", "") if cfg else ""
                 jobs = cfg.get("n_jobs") if cfg else None
-                launcher = f"{name}" + (f", {jobs} jobs" if jobs else "")
+                launcher = name + (f", {jobs} jobs" if jobs and int(jobs) > 0 else ", a job per core" if jobs else "")
     return total, busy_seconds(spans), launcher or "basic"
 
 

@@ -10,7 +10,7 @@ the student agrees with the teacher.
 ``metrics.csv`` has one row per policy: reward and utility on the real
 env's evaluation seeds, parameter count, seconds per decision (batch of 1),
 agreement with its teacher on the held-out states, and its reward as a share
-of its teacher's.
+of its teacher's (``reward_share``, see ``reward_share``).
 """
 from __future__ import annotations
 
@@ -76,7 +76,15 @@ def _row(policy, teacher, width, res, params, spd, agree, teacher_reward) -> dic
     reward = float(np.mean(res["reward"]))
     return {"policy": policy, "teacher": teacher, "width": width, "reward": reward,
             "utility": float(np.mean(res["utility"])), "params": params, "seconds_per_decision": spd,
-            "agreement": agree, "reward_share": 1.0 if teacher_reward is None else reward / teacher_reward}
+            "agreement": agree, "reward_share": reward_share(reward, teacher_reward)}
+
+def reward_share(reward: float, teacher_reward: float | None) -> float:
+    """A student's reward as a share of its teacher's (1 for the teacher
+    itself). Eq. (6)'s reward is never negative, so a teacher at its floor
+    of 0 is kept whole by any student: its share is 1, not a division by 0."""
+    if teacher_reward is None or teacher_reward <= 0.0:
+        return 1.0
+    return reward / teacher_reward
 
 def distill_table(rows: list[dict], n_seeds: int, steps: int) -> Table:
     table = Table(title=f"distillation (eq. 12): real env, {n_seeds} seeds × {steps} windows")

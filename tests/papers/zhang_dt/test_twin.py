@@ -173,6 +173,14 @@ def test_student_matches_a_teacher_on_a_toy_problem():
     assert agreement(student, Teacher(), held) > 0.95
 
 
+def test_a_students_reward_share_is_its_reward_over_its_teachers_and_whole_for_a_teacher_at_zero():
+    from slicectl.papers.zhang_dt.job_distill import reward_share
+    assert reward_share(0.9, 1.2) == pytest.approx(0.75)
+    assert reward_share(1.2, None) == 1.0          # the teacher's own row
+    assert reward_share(0.0, 0.0) == 1.0           # a teacher at eq. (6)'s floor: no division by zero
+    assert reward_share(0.4, 0.0) == 1.0
+
+
 def test_distill_after_twin_train_compares_dt_and_plain_students(cli):
     assert cli("twin-train", *SMOKE).returncode == 0
     r = cli("distill", *SMOKE, "teacher=latest")
