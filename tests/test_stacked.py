@@ -182,8 +182,8 @@ def test_a_td3_stack_rebuilt_from_its_members_checkpoints_continues_bit_for_bit(
 
 
 def test_a_killed_stack_resumes_all_its_members_together_as_if_uninterrupted(cli):
-    """kill -9 a stacked sweep mid-run (two processes, stacks of seeds 0-1
-    and 2-3: the launcher's processes die with it); launched again into the
+    """kill -9 a stacked sweep mid-run (two processes: seeds 0-1 stacked, seed
+    2 alone; the launcher's processes die with it); launched again into the
     same sweep directory, its members resume from their last.pt and end with
     the metrics of an uninterrupted stacked sweep."""
     import json
@@ -193,17 +193,17 @@ def test_a_killed_stack_resumes_all_its_members_together_as_if_uninterrupted(cli
 
     from tests.test_resume import kill9_midway
 
-    args = ["-m", "seed=0,1,2,3", "scale=smoke", "train.total_steps=600", "train.eval_every=60",
+    args = ["-m", "seed=0,1,2", "scale=smoke", "train.total_steps=600", "train.eval_every=60",
             "eval.compare=[]", "hydra/launcher=stacked", "hydra.launcher.n_jobs=2", "hydra.sweep.subdir=${seed}"]
     full, killed = cli.cwd / "outputs" / "full", cli.cwd / "outputs" / "killed"
     r = cli("train", *args, f"hydra.sweep.dir={full}")
     assert r.returncode == 0, r.stderr
-    kill9_midway(cli, "train", [*args, f"hydra.sweep.dir={killed}"], killed / "3", rows=8,
+    kill9_midway(cli, "train", [*args, f"hydra.sweep.dir={killed}"], killed / "2", rows=8,
                  sig=signal.SIGKILL, run_dir_arg=False)
-    assert {json.loads((killed / s / "manifest.json").read_text())["status"] for s in "0123"} == {"running"}
+    assert {json.loads((killed / s / "manifest.json").read_text())["status"] for s in "012"} == {"running"}
     r = cli("train", *args, f"hydra.sweep.dir={killed}")
     assert r.returncode == 0, r.stderr
-    for seed in "0123":
+    for seed in "012":
         manifest = json.loads((killed / seed / "manifest.json").read_text())
         assert manifest["status"] == "completed" and manifest["resumed_from_step"] > 0
         pd.testing.assert_frame_equal(pd.read_csv(full / seed / "metrics.csv").drop(columns="wall_s"),
@@ -231,8 +231,28 @@ def test_jobs_that_cannot_stack_run_each_in_a_process_of_its_own(tmp_path):
 def test_the_launcher_halves_the_largest_stack_while_processes_are_idle():
     from slicectl.config.stacked_launcher import _spread
 
-    assert _spread([[0, 1, 2, 3, 4]], 2) == [[0, 1, 2], [3, 4]]
-    assert _spread([[0, 1, 2, 3, 4]], 1) == [[0, 1, 2, 3, 4]]
-    assert _spread([[0, 1, 2], [3, 4, 5]], 2) == [[0, 1, 2], [3, 4, 5]]   # a stack per process already
-    assert _spread([[0], [1]], 4) == [[0], [1]]                           # nothing left to halve
-    assert _spread([[0, 1, 2, 3, 4]], 4) == [[0], [1], [2], [3, 4]]
+    five = [(True, [0, 1, 2, 3, 4])]
+    assert _spread(five, 2) == [(True, [0, 1, 2]), (True, [3, 4])]
+    assert _spread(five, 1) == five
+    assert _spread(five, 4) == [(True, [0]), (True, [1]), (True, [2]), (True, [3, 4])]
+    two_stacks = [(True, [0, 1, 2]), (True, [3, 4, 5])]
+    assert _spread(two_stacks, 2) == two_stacks                    # a stack per process already
+    alone = [(False, [0]), (False, [1])]
+    assert _spread(alone, 4) == alone                              # jobs that do not stack stay whole
+    assert _spread([(False, [0]), (True, [1, 2])], 3) == [(False, [0]), (True, [1]), (True, [2])]
+
+
+def test_sigterm_to_the_launcher_interrupts_the_runs_in_its_processes(cli):
+    """SIGTERM to a launcher spreading runs over two processes reaches both:
+    each run ends interrupted (resumable), as a run alone does on SIGTERM."""
+    import json
+    import signal
+
+    from tests.test_resume import kill9_midway
+
+    sweep = cli.cwd / "outputs" / "sweep"
+    args = ["-m", "seed=0,1", "scale=smoke", "train.total_steps=3000", "train.eval_every=60", "eval.compare=[]",
+            "hydra/launcher=stacked", "hydra.launcher.n_jobs=2", "hydra.sweep.subdir=${seed}",
+            f"hydra.sweep.dir={sweep}"]
+    kill9_midway(cli, "train", args, sweep / "1", rows=4, sig=signal.SIGTERM, run_dir_arg=False)
+    assert [json.loads((sweep / s / "manifest.json").read_text())["status"] for s in "01"] == ["interrupted"] * 2

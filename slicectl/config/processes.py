@@ -8,9 +8,9 @@ keep run directories honest:
 - a child dies with this process (Linux ``PR_SET_PDEATHSIG``): kill -9 the
   launcher and its runs stop where they are, as one process's would, so
   launching again resumes them;
-- SIGTERM to this process is passed on to every child, whose runs end
-  ``interrupted`` as a run does on SIGTERM; the first such ending is then
-  raised here.
+- SIGTERM (or Ctrl-C) to this process is passed on to every child, whose
+  runs end ``interrupted`` as a run does on SIGTERM; this process waits
+  for them, then raises the first such ending.
 
 An exception a call raises (``SystemExit`` included) is raised again here
 once every running child has ended.
@@ -37,26 +37,33 @@ def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
     pending = list(enumerate(calls))
     live: dict[int, tuple] = {}
     raised: BaseException | None = None
+    stopping = False
 
     def forward(signum, frame):
+        nonlocal stopping
+        stopping = True
         for proc, _ in live.values():
             proc.terminate()
 
     previous = signal.signal(signal.SIGTERM, forward)
     try:
         while pending or live:
-            while pending and len(live) < n and raised is None:
+            while pending and len(live) < n and raised is None and not stopping:
                 i, call = pending.pop(0)
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(cloudpickle.dumps(call), send, os.getpid()))
                 proc.start()
                 send.close()
                 live[i] = (proc, recv)
-            if raised is not None:
+            if raised is not None or stopping:
                 pending.clear()
             if not live:
                 break
-            ready = wait([conn for _, conn in live.values()])
+            try:
+                ready = wait([conn for _, conn in live.values()])
+            except KeyboardInterrupt:   # Ctrl-C: the children end their runs first (they would die with us)
+                forward(signal.SIGINT, None)
+                continue
             for i, (proc, conn) in list(live.items()):
                 if conn not in ready:
                     continue
@@ -74,6 +81,8 @@ def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
         signal.signal(signal.SIGTERM, previous)
     if raised is not None:
         raise raised
+    if stopping:   # signalled, and every child ended its runs without a word of its own
+        raise KeyboardInterrupt
     return results
 
 

@@ -86,15 +86,15 @@ class StackedLauncher(Launcher):
             rest = tuple(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in ("seed", "resume"))
             groups.setdefault(rest, []).append(i)
         configs = [self._config(o, initial_job_idx + i) for i, o in enumerate(job_overrides)]
-        units: list[list[int]] = []   # a stack (two or more jobs) or one job
+        units: list[tuple[bool, list[int]]] = []   # (stacked, jobs): a stack, or one job run as it is
         for members in groups.values():
-            if len(members) > 1 and all(_stackable(configs[i]) for i in members):
-                units.append(members)
+            if all(_stackable(configs[i]) for i in members):
+                units.append((True, members))
             else:
-                units += [[i] for i in members]
+                units += [(False, [i]) for i in members]
         units = _spread(units, self.n_jobs)
-        calls = [(run_unit, (self.hydra_context, self.task_function, self.config, [configs[i] for i in unit]))
-                 for unit in units]
+        calls = [(run_unit, (self.hydra_context, self.task_function, self.config, stacked,
+                             [configs[i] for i in unit])) for stacked, unit in units]
         if self.n_jobs == 1 or len(units) == 1:
             done = [fn(*args) for fn, args in calls]
         else:
@@ -105,7 +105,7 @@ class StackedLauncher(Launcher):
             state = cloudpickle.dumps(Singleton.get_state())
             done = run_all([(_in_child, (state, fn, args)) for fn, args in calls], self.n_jobs)
         runs: list[JobReturn | None] = [None] * len(job_overrides)
-        for unit, rets in zip(units, done):
+        for (_, unit), rets in zip(units, done):
             for i, ret in zip(unit, rets):
                 runs[i] = ret
         return runs
@@ -119,16 +119,18 @@ class StackedLauncher(Launcher):
         return cfg
 
 
-def _spread(units: list[list[int]], n_jobs: int) -> list[list[int]]:
+def _spread(units: list[tuple[bool, list[int]]], n_jobs: int) -> list[tuple[bool, list[int]]]:
     """While there are fewer units than processes, halve the largest stack
-    (the first half the larger; a half of one job runs alone)."""
-    units = [list(u) for u in units]
+    (the first half the larger). A stack of one is still a stack: launched
+    again, it resumes its member as a stack resumes its members."""
+    units = [(stacked, list(jobs)) for stacked, jobs in units]
     while len(units) < n_jobs:
-        big = max(range(len(units)), key=lambda k: len(units[k]))
-        if len(units[big]) < 2:
+        big = max(range(len(units)), key=lambda k: len(units[k][1]) if units[k][0] else 0)
+        stacked, jobs = units[big]
+        if not stacked or len(jobs) < 2:
             break
-        half = (len(units[big]) + 1) // 2
-        units[big:big + 1] = [units[big][:half], units[big][half:]]
+        half = (len(jobs) + 1) // 2
+        units[big:big + 1] = [(True, jobs[:half]), (True, jobs[half:])]
     return units
 
 
@@ -144,11 +146,13 @@ def _in_child(state: bytes, fn, args: tuple):
     return fn(*args)
 
 
-def run_unit(hydra_context, task_function, config: DictConfig, configs: list[DictConfig]) -> list[JobReturn]:
-    """One unit's jobs: two or more train together as one stack; one runs as
-    the basic launcher runs a job."""
-    if len(configs) == 1:
-        return [_run(hydra_context, config, configs[0], task_function)]
+def run_unit(hydra_context, task_function, config: DictConfig, stacked: bool,
+             configs: list[DictConfig]) -> list[JobReturn]:
+    """One unit's jobs: a stack trains its members together (``run_members``:
+    a member interrupted or killed resumes); any other job runs as the basic
+    launcher runs it."""
+    if not stacked:
+        return [_run(hydra_context, config, c, task_function) for c in configs]
     for c in configs:
         if _status(_job_dir(c)) is not None:   # a run to resume: its first .hydra/ stays as it is
             with open_dict(c):
