@@ -192,13 +192,13 @@ def test_every_claim_is_measured_under_each_preset_side_by_side(tmp_path):
     """chen2022 declares the paper as written, the same under the realistic
     radio, and the project's variant: one row per claim and preset, each
     preset's runs in their own homes, composed with the preset's overrides."""
-    res = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=2", "claims=lower_se_vs_ql"], tmp_path)
+    res = invoke(["reproduce", "chen2022", "scale=smoke", "seeds=1", "claims=lower_se_vs_ql"], tmp_path)
     assert res.exit_code == 0, res.output[-3000:]
     out = next((tmp_path / "outputs" / "reproduce" / "chen2022").glob("2*"))
     df = pd.read_csv(out / "claims.csv")
     assert list(zip(df["preset"], df["radio"])) == [("as_written", "reference"), ("as_written", "realistic"),
                                                     ("utility", "reference")]
-    assert (df["n_seeds"] == 2).all()
+    assert (df["n_seeds"] == 1).all()   # one seed shows the presets side by side (the verdicts need more)
     runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "smoke"
     assert sorted(p.name for p in runs.iterdir()) == ["as_written", "as_written@realistic", "utility"]
     for preset, want in [("as_written", {"experiment=chen2022"}),
