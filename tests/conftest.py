@@ -28,20 +28,13 @@ def slicectl(*args, cwd: Path, timeout=600, env_extra=None):
 
 
 def in_process(*args, cwd: Path) -> subprocess.CompletedProcess:
-    """The CLI in this process, in ``cwd``, as its process would end: exit
-    status, stdout, and stderr with the traceback of any exception that
-    escaped (a process would print it). A subprocess would add ~6 s of
-    imports and nothing else."""
-    from typer.testing import CliRunner
+    """The CLI in this process, in ``cwd`` (``tests.malformed.world.invoke``),
+    as its process would end: exit status, stdout, and stderr with the
+    traceback of any exception that escaped (a process would print it). A
+    subprocess would add ~6 s of imports and nothing else."""
+    from tests.malformed.world import invoke
 
-    from slicectl.cli import app
-
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        res = CliRunner().invoke(app, [str(a) for a in args])
-    finally:
-        os.chdir(old)
+    res = invoke([str(a) for a in args], cwd)
     stderr = res.stderr
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         stderr += "".join(traceback.format_exception(res.exception))
@@ -51,10 +44,10 @@ def in_process(*args, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture
 def cli(tmp_path):
     """``cli(*args)``: `slicectl *args` run in ``tmp_path``. In this process,
-    unless ``env_extra`` sets environment variables or ``process=True``
-    (then a subprocess: what reads the environment at import needs one)."""
-    def _run(*args, env_extra=None, process=False, timeout=600):
-        if env_extra or process:
+    unless ``env_extra`` sets environment variables (then a subprocess: what
+    reads the environment at import needs one)."""
+    def _run(*args, env_extra=None, timeout=600):
+        if env_extra:
             return slicectl(*args, cwd=tmp_path, timeout=timeout, env_extra=env_extra)
         return in_process(*args, cwd=tmp_path)
 
