@@ -20,13 +20,13 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/slicectl train
 
-# one pytest worker per core (pytest-xdist), each torch single-threaded: the
+# one pytest worker per core (pytest-xdist), each torch and numba single-threaded: the
 # suite is many small CPU-bound processes (fresh-clone CI: 16.4 -> 12.8 min on 2 cores)
 test: install
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n auto --durations=15
+	OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python -m pytest -q -n auto --durations=15
 
 test-fast: install
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n auto -m "not slow"
+	OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(BIN)/python -m pytest -q -n auto -m "not slow"
 
 bench: install
 	$(BIN)/python -m benchmarks

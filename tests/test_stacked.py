@@ -79,8 +79,10 @@ def _sweeps(root):
 
 
 @pytest.mark.parametrize("config", [["hydra.launcher.n_jobs=1"], ["stage=1", "hydra.launcher.n_jobs=2"],
-                                    ["env=multicell", "hydra.launcher.n_jobs=2"]],
-                         ids=["dqn_ran_one_process", "td3_huang_user_two_processes", "td3_hu_cells_two_processes"])
+                                    ["env=multicell", "hydra.launcher.n_jobs=2"],
+                                    ["experiment=zhang2021_pertask", "hydra.launcher.n_jobs=1"]],
+                         ids=["dqn_ran_one_process", "td3_huang_user_two_processes", "td3_hu_cells_two_processes",
+                              "td3_per_item_one_process"])
 def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_path, config):
     """`train -m seed=0,1,2 hydra/launcher=stacked` trains the three seeds as
     one stack in this process (n_jobs=1), or as a stack of two and a run
@@ -95,9 +97,11 @@ def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_pat
 
     args = ["train", "-m", "seed=0,1,2", "scale=smoke"]
     separate = [c for c in config if not c.startswith("hydra.launcher.")]
-    for extra in (["hydra/launcher=stacked", *config], separate):
+    for stacked, extra in ((True, ["hydra/launcher=stacked", *config]), (False, separate)):
         res = invoke([*args, *extra, f"outputs={tmp_path / 'outputs'}"], tmp_path)
         assert res.exit_code == 0, res.output[-2000:]
+        if stacked and "hydra.launcher.n_jobs=1" in config:
+            assert "× 3 seeds" in res.output   # trained as one stack, not one after the other
     mine, theirs = _sweeps(tmp_path / "outputs")
     assert sorted(mine) == sorted(theirs) == ["0", "1", "2"]
     for seed in mine:
@@ -119,31 +123,35 @@ def _file_kind(path) -> str:
     return "tb/events.out.tfevents" if str(path).startswith("tb/events.out.tfevents") else str(path)
 
 
-def td3_members(seeds=(0, 1, 2), agents=None, **kw) -> list:
+def td3_members(seeds=(0, 1, 2), agents=None, items=None, **kw) -> list:
+    """TD3 agents, flat, over ``agents`` cells (hu) or per item (``items``
+    blocks of OBS features and 3 decisions, zhang2021)."""
     from slicectl.agents.td3 import TD3Agent
 
     base = agent_defaults("td3", learning_starts=8, batch_size=4, epsilon=0.0, hidden=[16, 16], **kw)
-    k = agents or 1
+    k = agents or items or 1
     return [TD3Agent(obs_dim=OBS * k, action_dim=3 * k, low=np.zeros(3 * k), high=np.ones(3 * k),
-                     agents=agents, seed=s, **base) for s in seeds]
+                     agents=agents, items=items, seed=s, **base) for s in seeds]
 
 
-def td3_transitions(steps: int, n: int, k: int = 1, seed: int = 0):
+def td3_transitions(steps: int, n: int, k: int = 1, seed: int = 0, rewards: int = 1):
     rng = np.random.default_rng(seed)
     for _ in range(steps):
-        r = rng.normal(size=(n * B, k)) if k > 1 else rng.normal(size=n * B)
+        r = rng.normal(size=(n * B, rewards)) if rewards > 1 else rng.normal(size=n * B)
         yield (rng.normal(size=(n * B, OBS * k)).astype(np.float32), rng.uniform(0, 1, (n * B, 3 * k)),
                r, rng.normal(size=(n * B, OBS * k)).astype(np.float32), np.zeros_like(r))
 
 
-@pytest.mark.parametrize("agents,kind", [(None, {}), (None, {"ddpg": True}), (2, {})],
-                         ids=["td3", "ddpg", "td3_stacked_cells"])
-def test_each_td3_member_follows_its_separate_runs_updates(agents, kind):
+@pytest.mark.parametrize("agents,items,kind", [(None, None, {}), (None, None, {"ddpg": True}), (2, None, {}),
+                                               (None, 4, {"action_l2": 0.5})],
+                         ids=["td3", "ddpg", "td3_stacked_cells", "td3_per_item"])
+def test_each_td3_member_follows_its_separate_runs_updates(agents, items, kind):
     from slicectl.agents.stacked import StackedTD3
 
-    alone, stack = td3_members(agents=agents, **kind), StackedTD3(td3_members(agents=agents, **kind))
-    k = agents or 1
-    for obs, a, r, obs2, d in td3_transitions(30, 3, k):
+    alone = td3_members(agents=agents, items=items, **kind)
+    stack = StackedTD3(td3_members(agents=agents, items=items, **kind))
+    k = agents or items or 1
+    for obs, a, r, obs2, d in td3_transitions(30, 3, k, rewards=agents or 1):
         np.testing.assert_allclose(stack.act(obs, explore=True),
                                    np.concatenate([m.act(o) for m, o in zip(alone, np.split(obs, 3))]),
                                    rtol=1e-5, atol=1e-6)
@@ -163,16 +171,17 @@ def test_each_td3_member_follows_its_separate_runs_updates(agents, kind):
             torch.testing.assert_close(s1["exp_avg_sq"], s2["exp_avg_sq"], rtol=1e-3, atol=1e-9)
 
 
-def test_a_td3_stack_rebuilt_from_its_members_checkpoints_continues_bit_for_bit():
+@pytest.mark.parametrize("items", [None, 4], ids=["flat", "per_item"])
+def test_a_td3_stack_rebuilt_from_its_members_checkpoints_continues_bit_for_bit(items):
     from slicectl.agents.stacked import StackedTD3
 
-    stack = StackedTD3(td3_members())
-    steps = list(td3_transitions(40, 3, seed=2))
+    stack = StackedTD3(td3_members(items=items))
+    steps = list(td3_transitions(40, 3, items or 1, seed=2))
     for t in steps[:20]:
         stack.act(t[0])
         stack.observe(*t)
     stack.sync()
-    fresh = td3_members(seeds=(5, 6, 7))
+    fresh = td3_members(seeds=(5, 6, 7), items=items)
     for m, old in zip(fresh, stack.members):
         m.load_state_dict(old.state_dict())
     again = StackedTD3(fresh)
@@ -210,22 +219,23 @@ def test_a_killed_stack_resumes_all_its_members_together_as_if_uninterrupted(cli
                                       pd.read_csv(killed / seed / "metrics.csv").drop(columns="wall_s"))
 
 
-def test_jobs_that_cannot_stack_run_each_in_a_process_of_its_own(tmp_path):
+def test_jobs_that_cannot_stack_run_on_n_jobs_worker_processes(tmp_path):
     """A stacked sweep's unstackable jobs (baseline evaluations here) run as
-    the launcher's units in processes of their own, n_jobs at a time, each
-    into its own complete run directory."""
+    the launcher's units on n_jobs worker processes, a worker serving one
+    job after another, each job into its own complete run directory."""
     import json
     import os
 
     from tests.malformed.world import invoke
 
-    res = invoke(["eval", "--baseline", "random", "-m", "seed=0,1", "scale=smoke", "hydra/launcher=stacked",
+    res = invoke(["eval", "--baseline", "random", "-m", "seed=0,1,2", "scale=smoke", "hydra/launcher=stacked",
                   "hydra.launcher.n_jobs=2", f"outputs={tmp_path / 'outputs'}"], tmp_path)
     assert res.exit_code == 0, res.output[-2000:]
     manifests = [json.loads(p.read_text()) for p in sorted((tmp_path / "outputs").rglob("manifest.json"))]
-    assert [m["seed"] for m in manifests] == [0, 1]
+    assert [m["seed"] for m in manifests] == [0, 1, 2]
     assert {m["status"] for m in manifests} == {"completed"}
-    assert len({m["pid"] for m in manifests} | {os.getpid()}) == 3
+    pids = {m["pid"] for m in manifests}
+    assert len(pids) == 2 and os.getpid() not in pids   # two workers, three jobs: one worker served two
 
 
 def test_the_launcher_halves_the_largest_stack_while_processes_are_idle():

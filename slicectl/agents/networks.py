@@ -187,58 +187,80 @@ class ItemActor(nn.Module):
         return torch.tanh(self.net(x)).reshape(*lead, -1)
 
 
-def agent_rows(x: torch.Tensor, agents: int) -> torch.Tensor:
-    """(B, agents·d) or (B, agents, d) -> (agents, B, d): one slab per agent."""
-    return x.reshape(x.shape[0], agents, -1).transpose(0, 1)
+def agent_rows(x: torch.Tensor, agents: int, items: int | None = None, index: bool = False) -> torch.Tensor:
+    """(B, agents·d) or (B, agents, d) -> (agents, B, d): one slab per agent.
+    ``items``: each agent's d features are per-item blocks (an ItemActor's
+    input), and its slab is its ``item_rows`` (agents, B·items, d')."""
+    x = x.reshape(x.shape[0], agents, -1).transpose(0, 1)
+    if items is None:
+        return x
+    return item_rows(x.reshape(-1, x.shape[-1]), items, index).reshape(agents, x.shape[1] * items, -1)
 
 
 class StackedActor(nn.Module):
-    """``agents`` independent actors (hu: one per cell) as one network whose
-    every layer is an EnsembleLinear over the agents: (B, agents·d) ->
-    (B, agents·a), one batched matmul per layer for all agents."""
+    """``agents`` independent actors (hu: one per cell; stacked seeds: one per
+    member) as one network whose every layer is an EnsembleLinear over the
+    agents: (B, agents·d) -> (B, agents·a), one batched matmul per layer for
+    all agents. ``items``: each agent is an ItemActor (zhang2021), its one
+    network applied to its own items' rows."""
 
-    def __init__(self, obs_dim: int, action_dim: int, hidden: Sequence[int], agents: int):
+    def __init__(self, obs_dim: int, action_dim: int, hidden: Sequence[int], agents: int,
+                 items: int | None = None):
         super().__init__()
         if obs_dim % agents or action_dim % agents:
             raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {agents} agents")
-        self.agents = agents
-        dims = [obs_dim // agents, *hidden, action_dim // agents]
+        self.agents, self.items = agents, items
+        d_obs, d_act = obs_dim // agents, action_dim // agents
+        if items is not None:   # as ItemActor
+            d_obs, d_act = 2 * d_obs // items + items, d_act // items
+        dims = [d_obs, *hidden, d_act]
         self.layers = nn.ModuleList(EnsembleLinear(agents, i, o) for i, o in zip(dims[:-1], dims[1:]))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        x = agent_rows(obs, self.agents)
+        x = agent_rows(obs, self.agents, self.items, index=True)
         for i, layer in enumerate(self.layers):
             x = layer(x)
             x = torch.relu(x) if i < len(self.layers) - 1 else torch.tanh(x)
-        return x.transpose(0, 1).reshape(obs.shape[0], -1)
+        return x.reshape(self.agents, obs.shape[0], -1).transpose(0, 1).reshape(obs.shape[0], -1)
 
 
 class StackedCriticEnsemble(nn.Module):
     """``n`` Q networks per agent for ``agents`` agents, n·agents members of
     one ensemble (member c·agents + k is critic c of agent k): returns
-    (n, B, agents), agent k's Q from its own observation and action only."""
+    (n, B, agents), agent k's Q from its own observation and action only.
+    ``items``: each agent's critic is an ItemCriticEnsemble's, Q the mean
+    over its items' rows."""
 
-    def __init__(self, n: int, obs_dim: int, action_dim: int, hidden: Sequence[int], agents: int):
+    def __init__(self, n: int, obs_dim: int, action_dim: int, hidden: Sequence[int], agents: int,
+                 items: int | None = None):
         super().__init__()
         if obs_dim % agents or action_dim % agents:
             raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {agents} agents")
-        self.n, self.agents = n, agents
-        dims = [(obs_dim + action_dim) // agents, *hidden, 1]
+        self.n, self.agents, self.items = n, agents, items
+        d_obs, d_act = obs_dim // agents, action_dim // agents
+        if items is not None:   # as ItemCriticEnsemble
+            d_obs, d_act = 2 * d_obs // items + items, 2 * d_act // items
+        dims = [d_obs + d_act, *hidden, 1]
         self.layers = nn.ModuleList(EnsembleLinear(n * agents, i, o) for i, o in zip(dims[:-1], dims[1:]))
 
+    def _rows(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        return torch.cat([agent_rows(obs, self.agents, self.items, index=True),
+                          agent_rows(action, self.agents, self.items)], dim=-1)
+
     def _run(self, x: torch.Tensor, members: int) -> torch.Tensor:
+        """(members, rows, d) -> Q (members, B): the items' mean where per item."""
         for i, layer in enumerate(self.layers):
             x = torch.baddbmm(layer.bias[:members], x, layer.weight[:members])
             if i < len(self.layers) - 1:
                 x = torch.relu(x)
-        return x.squeeze(-1)
+        x = x.squeeze(-1)
+        return x if self.items is None else x.reshape(members, -1, self.items).mean(dim=-1)
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([agent_rows(obs, self.agents), agent_rows(action, self.agents)], dim=-1)
+        x = self._rows(obs, action)
         x = x.expand(self.n, -1, -1, -1).reshape(self.n * self.agents, x.shape[1], -1)
         return self._run(x, self.n * self.agents).reshape(self.n, self.agents, -1).transpose(1, 2)
 
     def first(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """Every agent's Q_1 alone, (B, agents)."""
-        x = torch.cat([agent_rows(obs, self.agents), agent_rows(action, self.agents)], dim=-1)
-        return self._run(x, self.agents).transpose(0, 1)
+        return self._run(self._rows(obs, action), self.agents).transpose(0, 1)

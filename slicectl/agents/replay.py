@@ -17,7 +17,7 @@ import torch
 class ReplayBuffer:
     def __init__(self, capacity: int, obs_dim: int, action_shape: tuple[int, ...] = (),
                  action_dtype: torch.dtype = torch.long, device: str = "cpu", reward_dim: int = 1):
-        self.capacity = capacity
+        self.capacity, self.obs_dim = capacity, obs_dim
         self.device = torch.device(device)
         self.action_shape, self.action_dtype = tuple(action_shape), action_dtype
         a = math.prod(self.action_shape)

@@ -16,9 +16,9 @@ byte in layout; a stack built from members that loaded such checkpoints
 continues them.
 
 ``StackedDQN`` serves the DQN family (DQN, Double DQN, Dueling DQN);
-``StackedTD3`` TD3 and DDPG, flat or stacked over a cell's agents (hu): the
-members are then the agents of one ``StackedActor`` whose input rows hold
-every member's observation side by side.
+``StackedTD3`` TD3 and DDPG, flat, per item (zhang2021) or stacked over a
+cell's agents (hu): the members are then the agents of one ``StackedActor``
+whose input rows hold every member's observation side by side.
 """
 from __future__ import annotations
 
@@ -239,31 +239,30 @@ class StackedTD3(TD3Agent):
 
     def __init__(self, members: Sequence[TD3Agent]):   # noqa: super().__init__ builds one agent's networks
         m0 = members[0]
-        if m0.items is not None:
-            raise ValueError("per-item agents (zhang2021) are not stacked")
         if any(m.frozen for m in members):
             raise ValueError("an agent with frozen layers (a feature transfer) is not stacked")
         self.members, self.n = list(members), len(members)
         for key in self.SHARED:
             setattr(self, key, getattr(m0, key))
-        self.items, self.frozen = None, {}
+        self.frozen = {}
+        self.items = None                            # the members explore per item; the stack acts greedily
         self.k = m0.agents or 1                      # a member's own agents (hu's cells)
         self.agents = self.n * self.k
         actor = [m for m in m0.actor.modules() if isinstance(m, (nn.Linear, EnsembleLinear))]
         critic = list(m0.critic.layers)
-        d_obs = actor[0].weight.shape[1] if isinstance(actor[0], EnsembleLinear) else actor[0].in_features
-        d_act = actor[-1].weight.shape[2] if isinstance(actor[-1], EnsembleLinear) else actor[-1].out_features
+        d_obs, d_act = m0.replay.obs_dim // self.k, m0.action_dim // self.k   # one agent's
         hidden = [layer.weight.shape[2] if isinstance(layer, EnsembleLinear) else layer.out_features
                   for layer in actor[:-1]]
         critic_hidden = [layer.weight.shape[2] for layer in critic[:-1]]
-        self.action_dim = d_act * self.k
+        self.action_dim = m0.action_dim
         self.low, self.high = m0.low, m0.high
-        A = self.agents
-        self.actor = StackedActor(A * d_obs, A * d_act, hidden, A).to(self.device)
-        self.actor_target = StackedActor(A * d_obs, A * d_act, hidden, A).to(self.device)
-        self.critic = StackedCriticEnsemble(m0.critic.n, A * d_obs, A * d_act, critic_hidden, A).to(self.device)
-        self.critic_target = StackedCriticEnsemble(m0.critic.n, A * d_obs, A * d_act, critic_hidden,
-                                                   A).to(self.device)
+        A, items = self.agents, m0.items             # items: per-item members (zhang2021)
+        self.actor = StackedActor(A * d_obs, A * d_act, hidden, A, items).to(self.device)
+        self.actor_target = StackedActor(A * d_obs, A * d_act, hidden, A, items).to(self.device)
+        self.critic = StackedCriticEnsemble(m0.critic.n, A * d_obs, A * d_act, critic_hidden, A,
+                                            items).to(self.device)
+        self.critic_target = StackedCriticEnsemble(m0.critic.n, A * d_obs, A * d_act, critic_hidden, A,
+                                                   items).to(self.device)
         self._install(m0.actor_opt.param_groups[0]["lr"], m0.critic_opt.param_groups[0]["lr"])
         self.load_members()
 
@@ -376,6 +375,6 @@ def stack_agents(agents: Sequence) -> StackedDQN | StackedTD3 | None:
         return None
     if all(type(a) is DQNAgent for a in agents):
         return StackedDQN(agents)
-    if all(type(a) is TD3Agent and a.items is None and not a.frozen for a in agents):
+    if all(type(a) is TD3Agent and not a.frozen for a in agents):
         return StackedTD3(agents)
     return None

@@ -1,19 +1,26 @@
-"""Calls run in spawned processes, ``n`` at a time: how the stacked launcher
-spreads its stacks and its other jobs over the cores.
+"""Calls run in spawned worker processes, ``n`` at a time: how the stacked
+launcher spreads its stacks and its other jobs over the cores.
 
-Each call gets a fresh process (``spawn``: nothing of this process's torch
-or thread state is inherited) and its result comes back pickled. Two rules
-keep run directories honest:
+A worker is spawned (nothing of this process's torch or thread state is
+inherited) and serves calls one after another, as joblib's workers do, so a
+sweep pays the imports once per worker rather than once per run, and no
+run shares the cores with another process's imports. A call's result comes
+back pickled. A worker whose call raised ends; the next call gets a fresh
+one. The rules:
 
-- a child dies with this process (Linux ``PR_SET_PDEATHSIG``): kill -9 the
+- a worker dies with this process (Linux ``PR_SET_PDEATHSIG``): kill -9 the
   launcher and its runs stop where they are, as one process's would, so
   launching again resumes them;
-- SIGTERM (or Ctrl-C) to this process is passed on to every child, whose
-  runs end ``interrupted`` as a run does on SIGTERM; this process waits
-  for them, then raises the first such ending.
+- a worker's thread pools (torch's OpenMP, numba's) get its share of the
+  cores, cores // n, as joblib's workers do, unless the environment already
+  sizes them: n workers each spinning threads on every core run many
+  times slower than one;
+- SIGTERM (or Ctrl-C) to this process is passed on to every busy worker,
+  whose runs end ``interrupted`` as a run does on SIGTERM; this process
+  waits for them, then raises the first such ending.
 
 An exception a call raises (``SystemExit`` included) is raised again here
-once every running child has ended.
+once every running call has ended.
 """
 from __future__ import annotations
 
@@ -21,80 +28,133 @@ import multiprocessing
 import os
 import pickle
 import signal
-from multiprocessing.connection import wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Sequence
 
 import cloudpickle   # as Hydra's joblib and submitit launchers pickle the task and its context
 
 PR_SET_PDEATHSIG = 1
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+@dataclass
+class _Worker:
+    proc: Any
+    conn: Connection
+    call: int | None = None   # the index of the call it is running
 
 
 def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
-    """``[fn(*args) for fn, args in calls]``, each in its own process, ``n``
-    at a time, in the order given."""
+    """``[fn(*args) for fn, args in calls]`` on at most ``n`` worker
+    processes, the calls started in the order given."""
     ctx = multiprocessing.get_context("spawn")
     results: list[Any] = [None] * len(calls)
     pending = list(enumerate(calls))
-    live: dict[int, tuple] = {}
+    workers: list[_Worker] = []
     raised: BaseException | None = None
     stopping = False
+
+    def busy() -> list[_Worker]:
+        return [w for w in workers if w.call is not None]
 
     def forward(signum, frame):
         nonlocal stopping
         stopping = True
-        for proc, _ in live.values():
-            proc.terminate()
+        for w in busy():
+            w.proc.terminate()
 
     previous = signal.signal(signal.SIGTERM, forward)
     try:
-        while pending or live:
-            while pending and len(live) < n and raised is None and not stopping:
-                i, call = pending.pop(0)
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(cloudpickle.dumps(call), send, os.getpid()))
-                proc.start()
-                send.close()
-                live[i] = (proc, recv)
+        while True:
+            while pending and raised is None and not stopping:
+                idle = next((w for w in workers if w.call is None), None)
+                if idle is None and len(workers) < n:
+                    here, there = ctx.Pipe()
+                    idle = _Worker(ctx.Process(target=_worker, args=(there, os.getpid())), here)
+                    with _threads_each(n):
+                        idle.proc.start()
+                    there.close()
+                    workers.append(idle)
+                if idle is None:
+                    break
+                idle.call, call = pending.pop(0)
+                idle.conn.send_bytes(cloudpickle.dumps(call))
             if raised is not None or stopping:
                 pending.clear()
-            if not live:
+            if not busy():
                 break
             try:
-                ready = wait([conn for _, conn in live.values()])
-            except KeyboardInterrupt:   # Ctrl-C: the children end their runs first (they would die with us)
+                ready = wait([w.conn for w in busy()])
+            except KeyboardInterrupt:   # Ctrl-C: the workers end their runs first (they would die with us)
                 forward(signal.SIGINT, None)
                 continue
-            for i, (proc, conn) in list(live.items()):
-                if conn not in ready:
-                    continue
+            for w in [w for w in busy() if w.conn in ready]:
                 try:
-                    ok, value = pickle.loads(conn.recv_bytes())
+                    ok, value = pickle.loads(w.conn.recv_bytes())
                 except EOFError:   # it died without a word (killed)
-                    ok, value = False, SystemExit(f"a launcher process (pid {proc.pid}) was killed")
-                proc.join()
-                del live[i]
+                    ok, value = False, SystemExit(f"a launcher process (pid {w.proc.pid}) was killed")
+                i, w.call = w.call, None
                 if ok:
                     results[i] = value
-                elif raised is None:
-                    raised = value
+                else:   # the worker has ended (see _worker)
+                    w.proc.join()
+                    workers.remove(w)
+                    raised = value if raised is None else raised
     finally:
         signal.signal(signal.SIGTERM, previous)
+        for w in workers:   # idle ones are told to end; a busy one is left only if this loop raised
+            if w.call is None:
+                try:
+                    w.conn.send_bytes(b"")
+                except OSError:
+                    pass
+            else:
+                w.proc.terminate()
+            w.proc.join()
     if raised is not None:
         raise raised
-    if stopping:   # signalled, and every child ended its runs without a word of its own
+    if stopping:   # signalled, and every worker ended its runs without a word of its own
         raise KeyboardInterrupt
     return results
 
 
-def _child(payload: bytes, conn, parent: int) -> None:
-    _die_with(parent)
-    fn, args = pickle.loads(payload)
+@contextmanager
+def _threads_each(n: int):
+    """The environment a worker starts with (spawn passes this process's):
+    every thread pool not sized by the user sized to cores // n."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    added = [var for var in THREAD_VARS if var not in os.environ]
+    os.environ.update({var: str(max(1, cores // n)) for var in added})
     try:
-        out = (True, fn(*args))
-    except BaseException as exc:   # noqa: BLE001 - handed to the parent, which raises it
-        out = (False, exc)
-    conn.send_bytes(cloudpickle.dumps(out))
+        yield
+    finally:
+        for var in added:
+            del os.environ[var]
+
+
+def _worker(conn: Connection, parent: int) -> None:
+    """Run the calls ``conn`` brings until an empty message (or a call that
+    raises: a run interrupted by a signal leaves its process to end)."""
+    _die_with(parent)
+    while payload := _receive(conn):
+        fn, args = pickle.loads(payload)
+        try:
+            out = (True, fn(*args))
+        except BaseException as exc:   # noqa: BLE001 - handed to the parent, which raises it
+            out = (False, exc)
+        conn.send_bytes(cloudpickle.dumps(out))
+        if not out[0]:
+            break
     conn.close()
+
+
+def _receive(conn: Connection) -> bytes:
+    try:
+        return conn.recv_bytes()
+    except EOFError:   # the launcher has gone
+        return b""
 
 
 def _die_with(parent: int) -> None:

@@ -135,7 +135,7 @@ def _spread(units: list[tuple[bool, list[int]]], n_jobs: int) -> list[tuple[bool
 
 
 def _in_child(state: bytes, fn, args: tuple):
-    """A unit in a process of its own: Hydra's global state first, as Hydra's
+    """A unit in a worker process: Hydra's global state first, as Hydra's
     joblib launcher restores it in its workers (it names this launcher by
     its plugin name, so that name must resolve before it is unpickled)."""
     import pickle
