@@ -93,7 +93,9 @@ def execute(plan: Plan) -> None:
         console.print(f"all {total} runs found under {plan.root}: nothing to train")
         return
     n_todo = sum(len(v) for v in todo.values())
-    console.print(f"{total - n_todo} of {total} runs found under {plan.root}; running {n_todo}")
+    left = sum(_status(home / str(seed)) not in (None, *RESUMABLE) for home, seeds in todo.items() for seed in seeds)
+    console.print(f"{total - n_todo} of {total} runs found under {plan.root}; running {n_todo - left}"
+                  + (f"; {left} failed or busy, left as they are (the report lists them)" if left else ""))
     for spec in plan.specs:
         home = plan.home(spec)
         seeds = todo.pop(home, None)   # a home shared by two specs runs once
