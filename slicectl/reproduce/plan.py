@@ -69,10 +69,14 @@ class Plan:
         d = self.home(_spec(self, key)) / str(seed)
         return d if _status(d) == "completed" else None
 
-    def missing(self) -> dict[Path, list[int]]:
-        """Seeds without a completed run, per run home (two specs may share one)."""
-        return {self.home(s): [seed for seed in self.seeds if _status(self.home(s) / str(seed)) != "completed"]
-                for s in self.specs}
+    def missing(self) -> dict[Path, dict[int, str | None]]:
+        """Each run home's seeds without a completed run, with their status (None: never started).
+
+        Two specs may share a home; it is listed once.
+        """
+        homes = {self.home(s) for s in self.specs}
+        return {home: {seed: st for seed in self.seeds if (st := _status(home / str(seed))) != "completed"}
+                for home in sorted(homes)}
 
 
 def _status(d: Path) -> str | None:
@@ -86,14 +90,14 @@ def _status(d: Path) -> str | None:
 
 def execute(plan: Plan) -> None:
     """Launch what is missing, dependencies first."""
-    missing = plan.missing()   # one scan of the run homes
-    todo = {k: v for k, v in missing.items() if v}
+    missing = plan.missing()   # the one scan of the run homes
+    todo = {home: seeds for home, seeds in missing.items() if seeds}
     total = len(missing) * len(plan.seeds)
     if not todo:
         console.print(f"all {total} runs found under {plan.root}: nothing to train")
         return
-    n_todo = sum(len(v) for v in todo.values())
-    left = sum(_status(home / str(seed)) not in (None, *RESUMABLE) for home, seeds in todo.items() for seed in seeds)
+    n_todo = sum(len(seeds) for seeds in todo.values())
+    left = sum(st not in (None, *RESUMABLE) for seeds in todo.values() for st in seeds.values())
     console.print(f"{total - n_todo} of {total} runs found under {plan.root}; running {n_todo - left}"
                   + (f"; {left} failed or busy, left as they are (the report lists them)" if left else ""))
     for spec in plan.specs:
@@ -101,15 +105,11 @@ def execute(plan: Plan) -> None:
         seeds = todo.pop(home, None)   # a home shared by two specs runs once
         if not seeds:
             continue
-        fresh, resumed = [], []
-        for seed in seeds:
-            status = _status(home / str(seed))
-            if status is None:
-                fresh.append(seed)
-            elif status in RESUMABLE:
-                resumed.append(seed)
-            else:  # failed, running elsewhere, unreadable: left for the user to look at
-                plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: {status} ({home / str(seed)}); "
+        fresh = [seed for seed, st in seeds.items() if st is None]
+        resumed = [seed for seed, st in seeds.items() if st in RESUMABLE]
+        for seed, st in seeds.items():
+            if st is not None and st not in RESUMABLE:   # failed, running elsewhere, unreadable: the user looks
+                plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: {st} ({home / str(seed)}); "
                                      "remove it to run it again")
         job, full = plan.job_args(spec)
         if fresh:
