@@ -137,6 +137,15 @@ def item_rows(x: torch.Tensor, items: int, index: bool = False) -> torch.Tensor:
     return torch.cat(parts, dim=-1).reshape(x.shape[0] * items, -1)
 
 
+def item_dims(obs_dim: int, action_dim: int, items: int) -> tuple[int, int, int]:
+    """The widths of a network shared by ``items`` items: its observation
+    row (``item_rows`` with the index), its action row (``item_rows``), and
+    one item's share of the action."""
+    if obs_dim % items or action_dim % items:
+        raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {items} items")
+    return 2 * obs_dim // items + items, 2 * action_dim // items, action_dim // items
+
+
 class ItemCriticEnsemble(CriticEnsemble):
     """Q(s, a) = mean over items of q(s_i, s̄, a_i, ā): one small network
     shared by the ``items`` items of an env whose observation and action are
@@ -146,9 +155,8 @@ class ItemCriticEnsemble(CriticEnsemble):
     items, which the mean here mirrors."""
 
     def __init__(self, n: int, obs_dim: int, action_dim: int, hidden: Sequence[int], items: int):
-        if obs_dim % items or action_dim % items:
-            raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {items} items")
-        super().__init__(n, 2 * obs_dim // items + items, 2 * action_dim // items, hidden)
+        obs_row, action_row, _ = item_dims(obs_dim, action_dim, items)
+        super().__init__(n, obs_row, action_row, hidden)
         self.items = items
 
     def inputs(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
@@ -176,10 +184,9 @@ class ItemActor(nn.Module):
 
     def __init__(self, obs_dim: int, action_dim: int, hidden: Sequence[int], items: int):
         super().__init__()
-        if obs_dim % items or action_dim % items:
-            raise ValueError(f"obs ({obs_dim}) and action ({action_dim}) dims must split into {items} items")
+        obs_row, _, out = item_dims(obs_dim, action_dim, items)
         self.items = items
-        self.net = mlp(2 * obs_dim // items + items, hidden, action_dim // items)
+        self.net = mlp(obs_row, hidden, out)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         lead = obs.shape[:-1]
@@ -212,7 +219,7 @@ class StackedActor(nn.Module):
         self.agents, self.items = agents, items
         d_obs, d_act = obs_dim // agents, action_dim // agents
         if items is not None:   # as ItemActor
-            d_obs, d_act = 2 * d_obs // items + items, d_act // items
+            d_obs, _, d_act = item_dims(d_obs, d_act, items)
         dims = [d_obs, *hidden, d_act]
         self.layers = nn.ModuleList(EnsembleLinear(agents, i, o) for i, o in zip(dims[:-1], dims[1:]))
 
@@ -239,7 +246,7 @@ class StackedCriticEnsemble(nn.Module):
         self.n, self.agents, self.items = n, agents, items
         d_obs, d_act = obs_dim // agents, action_dim // agents
         if items is not None:   # as ItemCriticEnsemble
-            d_obs, d_act = 2 * d_obs // items + items, 2 * d_act // items
+            d_obs, d_act, _ = item_dims(d_obs, d_act, items)
         dims = [d_obs + d_act, *hidden, 1]
         self.layers = nn.ModuleList(EnsembleLinear(n * agents, i, o) for i, o in zip(dims[:-1], dims[1:]))
 
