@@ -45,7 +45,7 @@ from hydra.plugins.launcher import Launcher
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 log = logging.getLogger(__name__)
-STACKABLE = {"slicectl.agents.dqn.DQNAgent", "slicectl.agents.td3.TD3Agent"}   # agents whose seeds stack (agents/stacked.py)
+STACKABLE = {"slicectl.agents.dqn.DQNAgent", "slicectl.agents.td3.TD3Agent"}   # agents whose seeds stack (agents/stacked/)
 
 
 # Hydra instantiates only plugins named under the ``hydra_plugins`` package,
