@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from slicectl.cli import app
 from slicectl.config.launch import launch
-from slicectl.config.overrides import group_options
+from slicectl.config.compose import group_options
 
 runner = CliRunner()
 

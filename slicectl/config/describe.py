@@ -11,7 +11,7 @@ from importlib.resources import files
 from omegaconf import OmegaConf
 
 from slicectl import registry
-from slicectl.config.overrides import group_options
+from slicectl.config.compose import group_options
 
 # groups every job reads, and what each sets
 GROUPS = {

@@ -49,7 +49,7 @@ def command_args(name: str, args: list[str], prefix: tuple[str, ...] = ()) -> tu
     variant for the env they name, its prefix overrides (and ``prefix``)
     first, those whose key they set left out (an experiment preset names
     its own env)."""
-    from slicectl.config.overrides import override_key as key
+    from slicectl.config.compose import override_key as key
 
     envs = [a.split("=", 1)[1] for a in args if key(a) == "env" and "=" in a]
     cmd = registry.command(name, envs[-1] if envs else None)

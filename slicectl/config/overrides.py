@@ -3,13 +3,13 @@ sweep is composed and validated, so a bad key or value is one line (with a
 suggestion) and nothing starts."""
 from __future__ import annotations
 
-import re
-from importlib.resources import files
 from pathlib import Path
 
 from omegaconf import OmegaConf, open_dict
 
-from slicectl.config.schema import did_you_mean, digest, validate
+from slicectl.config.compose import (composed, first_line, group_options, interpolation_error, override_key,
+                                     validated)
+from slicectl.config.schema import digest
 from slicectl.errors import UserError
 
 
@@ -24,34 +24,6 @@ HYDRA_PREFIXES = ("hydra.launcher.", "hydra.sweeper.")
 REFUSED_HYDRA = ("hydra.sweeper.custom_search_space", "hydra.sweeper.storage")
 REQUIRED_GROUPS = ("env", "agent", "job", "scale")   # config groups that cannot be null
 MAX_RUNS = 1000   # runs one command may launch (and the pre-check composes)
-
-
-def override_key(override: str) -> str:
-    """The key an override sets: ``+agent.lr=1`` and ``~agent.lr`` both name ``agent.lr``."""
-    return override.split("=", 1)[0].lstrip("+~")
-
-
-def _conf_dirs():
-    from slicectl import registry
-
-    return [files(package) for package in
-            ["slicectl.conf", *(p.removeprefix("pkg://") for p in registry.search_path())]]
-
-
-def config_groups() -> list[str]:
-    """Every config group: the folders of slicectl's conf/ and of every paper's own."""
-    return sorted({d.name for conf in _conf_dirs() for d in conf.iterdir()
-                   if d.is_dir() and not d.name.startswith("_")})
-
-
-def group_options(group: str) -> list[str]:
-    """The options of a config group, in slicectl's conf/ and every paper's own."""
-    found = set()
-    for conf in _conf_dirs():
-        folder = conf / group
-        if folder.is_dir():
-            found |= {p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")}
-    return sorted(found)
 
 
 def search_path_override() -> list[str]:
@@ -85,7 +57,7 @@ def prepare(job: str, overrides: list[str], multirun: bool, check: bool = True) 
         raise UserError("an Optuna search runs many trials: add -m")
     if check:
         for combo in (_search_points(overrides) if search else _combinations(overrides, multirun)):
-            cfg = _check(combo)
+            cfg = validated(combo)
         if resume and job == "train":
             _same_config(Path(resume[0].split("=", 1)[1]).expanduser().resolve(), cfg)
     if search and check and "hydra.sweeper.direction" not in {override_key(o) for o in overrides}:
@@ -102,10 +74,9 @@ def optuna_search(overrides: list[str]) -> bool:
                for o in overrides)
 
 
-
 def resolved(job: str, overrides: list[str]) -> dict:
     """The resolved, validated config ``slicectl <job> overrides`` would run with."""
-    return _check(prepare(job, overrides, multirun=False, check=False))
+    return validated(prepare(job, overrides, multirun=False, check=False))
 
 
 def _same_config(path: Path, cfg: dict) -> None:
@@ -191,7 +162,7 @@ def recorded_overrides(path: Path) -> list[str]:
     try:
         lines = OmegaConf.to_container(OmegaConf.load(saved))
     except Exception as exc:  # noqa: BLE001 - YAML and OmegaConf raise several types
-        raise UserError(f"resume: {saved} is not valid YAML: {_first_line(exc)}") from None
+        raise UserError(f"resume: {saved} is not valid YAML: {first_line(exc)}") from None
     if not isinstance(lines, list) or not all(isinstance(o, str) for o in lines):
         raise UserError(f"resume: {saved} is not a list of overrides")
     dropped = (*HYDRA_KEYS, "hydra.searchpath", "resume")
@@ -209,7 +180,7 @@ def _combinations(overrides: list[str], multirun: bool) -> list[list[str]]:
         try:
             parser.parse_overrides([o])
         except Exception as exc:  # noqa: BLE001 - Hydra raises several types here
-            raise UserError(f"{o}: {_first_line(exc)}") from None
+            raise UserError(f"{o}: {first_line(exc)}") from None
     parsed = parser.parse_overrides(overrides)
     if not multirun:
         sweeps = [o.input_line for o in parsed if o.is_sweep_override()]
@@ -220,7 +191,7 @@ def _combinations(overrides: list[str], multirun: bool) -> list[list[str]]:
         batches = BasicSweeper.split_arguments(parsed, None)
     except Exception as exc:  # noqa: BLE001 - interval(), range(0,5,0)...
         sweeps = " ".join(o.input_line for o in parsed if o.is_sweep_override())
-        raise UserError(f"sweep {sweeps}: {_first_line(exc)}") from None
+        raise UserError(f"sweep {sweeps}: {first_line(exc)}") from None
     combos = [list(c) for batch in batches for c in batch]
     if len(combos) > MAX_RUNS:
         raise UserError(f"the sweep has {len(combos)} runs; one command launches at most {MAX_RUNS}: split it")
@@ -242,7 +213,7 @@ def _search_points(overrides: list[str]) -> list[list[str]]:
         try:
             (parsed,) = parser.parse_overrides([o])
         except Exception as exc:  # noqa: BLE001 - Hydra raises several types here
-            raise UserError(f"{o}: {_first_line(exc)}") from None
+            raise UserError(f"{o}: {first_line(exc)}") from None
         if not parsed.is_sweep_override():
             fixed.append(o)
             continue
@@ -264,47 +235,12 @@ def _search_points(overrides: list[str]) -> list[list[str]]:
     return points
 
 
-def _check(overrides: list[str]) -> dict:
-    """Compose, resolve and validate one combination; its resolved config."""
-    cfg = _composed(overrides)
-    try:
-        container = OmegaConf.to_container(cfg, resolve=True)
-    except Exception as exc:  # noqa: BLE001
-        raise UserError(_interpolation_error(exc)) from None
-    validate(container)
-    from slicectl.runner.build import check_targets
-
-    check_targets(cfg)
-    return container
-
-
-def _composed(overrides: list[str]):
-    """The config one combination composes to (its hydra section checked,
-    then left out), unresolved."""
-    from hydra import compose, initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
-
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_module("slicectl.conf", version_base="1.3"):
-            try:
-                cfg = compose("config", overrides=overrides, return_hydra_config=True)
-            except Exception as exc:  # noqa: BLE001
-                raise UserError(_explain(exc, overrides)) from None
-            _check_hydra(cfg, overrides)
-            with open_dict(cfg):
-                del cfg["hydra"]
-            return cfg
-    finally:
-        GlobalHydra.instance().clear()
-
-
 def job_view(job: str, overrides: list[str], resolve: bool = False) -> str:
     """``--cfg job``: the YAML of the config ``slicectl <job> overrides``
     runs with, less the root keys its job does not read (``Job.reads``)."""
     from slicectl import registry
 
-    cfg = _composed(prepare(job, overrides, multirun=False))
+    cfg = composed(prepare(job, overrides, multirun=False))
     declared = registry.job(str(cfg.job.name), str(cfg.env._target_))
     unread = [k for k in registry.OPTIONAL_KEYS if k not in getattr(declared, "reads", registry.OPTIONAL_KEYS)]
     with open_dict(cfg):
@@ -313,74 +249,8 @@ def job_view(job: str, overrides: list[str], resolve: bool = False) -> str:
     try:
         text = OmegaConf.to_yaml(cfg, resolve=resolve)
     except Exception as exc:  # noqa: BLE001
-        raise UserError(_interpolation_error(exc)) from None
+        raise UserError(interpolation_error(exc)) from None
     hidden = f"# not read by job {cfg.job.name}, left out: {', '.join(unread)}\n" if unread else ""
     return text + hidden
 
 
-def _check_hydra(cfg, overrides: list[str]) -> None:
-    """Run and sweep directories stay inside the output root (``outputs=``);
-    ``hydra.verbose`` is true/false or logger names."""
-    given = {override_key(o) for o in overrides}
-    verbose = OmegaConf.select(cfg, "hydra.verbose")
-    verbose = OmegaConf.to_container(verbose) if OmegaConf.is_config(verbose) else verbose
-    if not (isinstance(verbose, (bool, str)) or
-            isinstance(verbose, list) and all(isinstance(v, str) for v in verbose)):
-        raise UserError(f"hydra.verbose: true, false, a logger name or a list of them is needed (got {verbose!r})")
-    if "resume" in given:  # the resumed run's own directory, wherever it is
-        return
-    try:
-        root = Path(str(cfg.outputs)).expanduser().resolve()
-        dirs = {k: str(OmegaConf.select(cfg, k)) for k in ("hydra.run.dir", "hydra.sweep.dir") if k in given}
-        subdir = str(OmegaConf.select(cfg, "hydra.sweep.subdir", throw_on_resolution_failure=False))
-    except Exception as exc:  # noqa: BLE001
-        raise UserError(_interpolation_error(exc)) from None
-    for key, value in dirs.items():
-        if not Path(value).expanduser().resolve().is_relative_to(root):
-            raise UserError(f"{key}={value} is outside the output root {root} (set outputs=<dir> to move it)")
-    if "hydra.sweep.subdir" in given and (Path(subdir).is_absolute() or ".." in Path(subdir).parts):
-        raise UserError(f"hydra.sweep.subdir={subdir}: a name inside the sweep directory is needed")
-
-
-def _interpolation_error(exc: Exception) -> str:
-    key = getattr(exc, "full_key", None)
-    return f"{key}: {_first_line(exc)}" if key else _first_line(exc)
-
-
-def _explain(exc: Exception, overrides: list[str]) -> str:
-    msg = str(exc)
-    m = re.search(r"Could not find '([\w/]+)/([^']*)'", msg) or \
-        re.search(r"In '(\w+)': Could not load '\1/([^']*)'", msg)
-    if m and m.group(1) in config_groups():
-        group, option = m.group(1), m.group(2)
-        opts = group_options(group)
-        return (f"{group}: unknown option '{option}'{did_you_mean(option, opts)} "
-                f"(options: {', '.join(opts)})")
-    m = re.search(r"Could not override '([^']+)'", msg) or \
-        re.search(r"Could not append to config. An item is already at '([^']+)'", msg) or \
-        re.search(r"Could not delete from config. '([^']+)'", msg)
-    if m:
-        key = m.group(1)
-        parent, _, leaf = key.rpartition(".")
-        known = _keys_at(parent, overrides)
-        if "already at" in msg:
-            return f"{key}: already set; override it without '+'"
-        return f"{key}: unknown key{did_you_mean(leaf, known)}"
-    return _first_line(exc)
-
-
-def _keys_at(parent: str, overrides: list[str]) -> list[str]:
-    from hydra import compose
-
-    groups = [o for o in overrides if o.split("=", 1)[0] in config_groups()]
-    try:
-        cfg = compose("config", overrides=groups)
-    except Exception:  # noqa: BLE001
-        return config_groups()
-    node = OmegaConf.select(cfg, parent) if parent else cfg
-    return list(node.keys()) if hasattr(node, "keys") else []
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

@@ -13,7 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from slicectl import registry
 from slicectl.console import console
-from slicectl.config.overrides import override_key
+from slicectl.config.compose import override_key
 from slicectl.config.schema import validate
 from slicectl.runner.lifecycle import is_completed, running
 from slicectl.runner.rundir import RunDir
