@@ -2,6 +2,7 @@
 one command per paper that writes claims.csv, REPORT.md and figures, and a
 rerun that trains nothing."""
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -307,31 +308,39 @@ def test_method_labels_name_methods_as_papers_do():
     assert method_label("default", "dueling_gan_ddqn") == "Dueling GAN-DDQN"   # the run's own agent
 
 
-def test_an_interrupted_run_of_the_plan_is_resumed_a_failed_one_reported_and_a_new_seed_alone_trained(tmp_path):
-    """A bidding run (not the train job: `train resume=` continues any job's run)."""
-    args = ["reproduce", "chen2022", "scale=smoke", "seeds=1", "claims=lower_se_vs_ql", "presets=as_written"]
+def test_interrupted_runs_of_the_plan_resume_side_by_side_a_failed_one_is_reported_a_new_seed_alone_trained(
+        tmp_path):
+    """Bidding runs (not the train job: `train resume=` continues any job's run)."""
+    args = ["reproduce", "chen2022", "scale=smoke", "seeds=2", "claims=lower_se_vs_ql", "presets=as_written"]
     assert invoke(args, tmp_path).exit_code == 0
     runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "smoke" / "as_written"
-    (dueling,) = [d / "0" for d in runs.iterdir() if "dueling" in d.name]
+    (dueling,) = [d for d in runs.iterdir() if "dueling" in d.name]
     (ql,) = [d / "0" for d in runs.iterdir() if "agent-ql" in d.name]
-    first = pd.read_csv(dueling / "metrics.csv")
-    m = json.loads((dueling / "manifest.json").read_text())
-    (dueling / "manifest.json").write_text(json.dumps({**m, "status": "interrupted"}))
+    first = {s: pd.read_csv(dueling / s / "metrics.csv") for s in ("0", "1")}
+    for s in ("0", "1"):
+        m = json.loads((dueling / s / "manifest.json").read_text())
+        (dueling / s / "manifest.json").write_text(json.dumps({**m, "status": "interrupted"}))
     m = json.loads((ql / "manifest.json").read_text())
     (ql / "manifest.json").write_text(json.dumps({**m, "status": "failed", "error": "NaN"}))
-    res = invoke(args, tmp_path)
+    res = world.invoke([*args, "hydra.launcher.n_jobs=2"], tmp_path)   # the resumes on two processes
     assert res.exit_code == 0, res.output[-2000:]
-    assert json.loads((dueling / "manifest.json").read_text())["status"] == "completed"
-    pd.testing.assert_frame_equal(pd.read_csv(dueling / "metrics.csv").drop(columns="wall_s", errors="ignore"),
-                                  first.drop(columns="wall_s", errors="ignore"))   # the same seed, the same rows
+    assert "resuming seeds 0, 1" in res.output
+    pids = set()
+    for s in ("0", "1"):
+        m = json.loads((dueling / s / "manifest.json").read_text())
+        assert m["status"] == "completed"
+        pids.add(m["pid"])
+        pd.testing.assert_frame_equal(pd.read_csv(dueling / s / "metrics.csv").drop(columns="wall_s", errors="ignore"),
+                                      first[s].drop(columns="wall_s", errors="ignore"))   # the same rows
+    assert len(pids) == 2 and os.getpid() not in pids   # a worker process each
     latest = sorted((tmp_path / "outputs" / "reproduce" / "chen2022").glob("2*"))[-1]
     text = (latest / "REPORT.md").read_text()
     assert "Runs that did not complete" in text and "ql seed 0: failed" in text
-    assert pd.read_csv(latest / "claims.csv")["n_seeds"].iloc[0] == 0   # no QL run: no pair
+    assert pd.read_csv(latest / "claims.csv")["n_seeds"].iloc[0] == 1   # seed 0 has no QL run: no pair
     # one more seed: only that seed's runs are trained
-    more = invoke([*args[:3], "seeds=2", *args[4:]], tmp_path)
+    more = invoke([*args[:3], "seeds=3", *args[4:]], tmp_path)
     assert more.exit_code == 0, more.output[-2000:]
-    assert "running 2" in more.output   # QL and Dueling DQN at seed 1
+    assert "running 2" in more.output   # QL and Dueling DQN at seed 2
 
 
 def test_a_sweep_can_have_its_own_grid_under_a_preset_whose_units_differ():

@@ -13,6 +13,7 @@ processes, ``submitit_slurm`` over a cluster).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,9 +116,8 @@ def execute(plan: Plan) -> None:
         if fresh:
             _launch(plan, spec, job, ["-m", *full, f"seed={','.join(map(str, fresh))}", *plan.launcher,
                                       f"hydra.sweep.dir={home}", "hydra.sweep.subdir=${seed}"], fresh)
-        for seed in resumed:
-            # `train resume=` continues a run of any job, with its own recorded overrides
-            _launch(plan, spec, "train", [f"resume={home / str(seed)}"], [seed])
+        if resumed:
+            _resume(plan, spec, resumed)
 
 
 def _spec(plan: Plan, key: str) -> RunSpec:
@@ -125,18 +125,60 @@ def _spec(plan: Plan, key: str) -> RunSpec:
 
 
 def _launch(plan: Plan, spec: RunSpec, job: str, args: list[str], seeds: list[int]) -> None:
+    """A run's missing seeds as one multirun. A run that fails says why and the
+    plan goes on without it; a UserError (the plan's own overrides are wrong:
+    nothing can run) ends the plan."""
     from slicectl.config.launch import launch
 
     console.print(f"reproduce: {plan.preset.id}: {spec.key}, seeds {', '.join(map(str, seeds))}", soft_wrap=True)
     try:
         launch(job, args)
-    except SystemExit:   # a run that failed said why; the plan goes on without it
+    except SystemExit:
+        pass
+    _record(plan, spec, seeds)
+
+
+def _resume(plan: Plan, spec: RunSpec, seeds: list[int]) -> None:
+    """Continue the interrupted runs of ``spec`` (`train resume=` continues a
+    run of any job, with its own recorded overrides), as many at once as the
+    launcher runs jobs: one per core unless ``hydra.launcher.n_jobs`` says."""
+    from slicectl.config.processes import run_all
+
+    console.print(f"reproduce: {plan.preset.id}: {spec.key}, resuming seeds {', '.join(map(str, seeds))}",
+                  soft_wrap=True)
+    paths = [str(plan.home(spec) / str(seed)) for seed in seeds]
+    n = min(len(seeds), _processes(plan))
+    refused = [_resume_one(p) for p in paths] if n == 1 else run_all([(_resume_one, (p,)) for p in paths], n)
+    for seed, why in zip(seeds, refused):
+        if why:
+            plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: cannot be resumed: {why}")
+    _record(plan, spec, [seed for seed, why in zip(seeds, refused) if not why])
+
+
+def _resume_one(path: str) -> str | None:
+    """``slicectl train resume=<path>``; why it was refused, or None (a run
+    that started says how it ended in its own status)."""
+    from slicectl.config.launch import launch
+
+    try:
+        launch("train", [f"resume={path}"])
+    except SystemExit:
         pass
     except UserError as exc:
-        if not any(a.startswith("resume=") for a in args):
-            raise        # the plan's own overrides are wrong: nothing can run
-        plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seeds[0]}: cannot be resumed: {exc}")
-        return
+        return str(exc)
+    return None
+
+
+def _processes(plan: Plan) -> int:
+    opts = dict(a.split("=", 1) for a in plan.launcher if "=" in a)
+    if opts.get("hydra/launcher") == "basic":
+        return 1
+    n = opts.get("hydra.launcher.n_jobs", "-1")
+    return int(n) if n.isdigit() and int(n) > 0 else len(os.sched_getaffinity(0))
+
+
+def _record(plan: Plan, spec: RunSpec, seeds: list[int]) -> None:
+    """The runs just launched, and those that did not complete."""
     for seed in seeds:
         d = plan.home(spec) / str(seed)
         status = _status(d)
