@@ -136,7 +136,11 @@ def reproduce(ctx: typer.Context,
     if paper is None:
         typer.echo("error: reproduce needs a paper key (see --list) or all", err=True)
         raise typer.Exit(2)
-    _guard(lambda: run(paper, list(ctx.args), readme))
+    try:
+        _guard(lambda: run(paper, list(ctx.args), readme))
+    except KeyboardInterrupt:   # Ctrl-C or SIGTERM: the run it was in ended interrupted
+        typer.echo("interrupted: the same command again resumes where this one stopped", err=True)
+        raise typer.Exit(130)
 
 
 @app.command(help="The config groups, their options and what each sets.")

@@ -343,6 +343,30 @@ def test_interrupted_runs_of_the_plan_resume_side_by_side_a_failed_one_is_report
     assert "running 2" in more.output   # QL and Dueling DQN at seed 2
 
 
+def test_sigterm_to_reproduce_stops_the_whole_plan_with_its_run_interrupted(tmp_path):
+    """The signal is meant for the command, not only the run it lands in: the
+    run ends interrupted (resumable) and no later run of the plan starts."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", "reproduce", "chen2022", "scale=default", "seeds=1",
+                             "claims=lower_se_vs_ql", "presets=as_written", "hydra.launcher.n_jobs=1"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "default" / "as_written"
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(runs.glob("*/0/manifest.json")):   # the first run has begun
+        time.sleep(0.1)
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted: the same command again resumes" in err
+    started = [json.loads(m.read_text())["status"] for m in runs.glob("*/0/manifest.json")]
+    assert started == ["interrupted"]   # the first run stopped; the second never began
+
+
 def test_a_sweep_can_have_its_own_grid_under_a_preset_whose_units_differ():
     """zhang2021's sweeps are in the 4 x 10 factory's units; under the paper
     as written (Table IV) the same sweep needs Table IV's grid and base."""

@@ -178,10 +178,14 @@ def _processes(plan: Plan) -> int:
 
 
 def _record(plan: Plan, spec: RunSpec, seeds: list[int]) -> None:
-    """The runs just launched, and those that did not complete."""
-    for seed in seeds:
+    """The runs just launched, and those that did not complete. A run that
+    ended ``interrupted`` was stopped by Ctrl-C or SIGTERM, meant for the
+    whole plan: it stops here (KeyboardInterrupt), leaving the rest to a rerun."""
+    statuses = [_status(plan.home(spec) / str(seed)) for seed in seeds]
+    for seed, status in zip(seeds, statuses):
         d = plan.home(spec) / str(seed)
-        status = _status(d)
         plan.trained.append(f"{plan.preset.id}: {spec.key} seed {seed}")
         if status != "completed":
             plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: {status or 'not started'} ({d})")
+    if "interrupted" in statuses:
+        raise KeyboardInterrupt
