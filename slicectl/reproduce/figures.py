@@ -17,6 +17,7 @@ import pandas as pd
 from slicectl.reproduce.measure import Locate, arm_values
 from slicectl.reproduce.spec import Claim, Curves
 from slicectl.reproduce.stats import interval
+from slicectl.runner.rundir import eval_rows
 
 
 def _plt():
@@ -99,10 +100,10 @@ def curves_figure(fig_spec: Curves, seeds: list[int], locate: Locate, out: Path)
         for d in runs:
             if d is None:
                 continue
-            m = d / line.path / "metrics.csv" if line.path else d / "metrics.csv"
+            run = d / line.path if line.path else d
             column = line.value or fig_spec.metric
-            if m.is_file():
-                ev = pd.read_csv(m).query("split == 'eval'")
+            if (run / "metrics.csv").is_file():
+                ev = eval_rows(run)
                 if column in ev.columns:
                     series.append(ev.groupby("env_steps")[column].mean())
         if not series:

@@ -214,6 +214,15 @@ def _fmt(v: Any) -> Any:
     return "" if v is None else v
 
 
+def eval_rows(run: Path):
+    """The eval rows (``split == eval``) of the metrics.csv of ``run``, a run
+    or phase directory, in the order they were logged (a pandas DataFrame)."""
+    import pandas as pd
+
+    rows = pd.read_csv(Path(run) / "metrics.csv")
+    return rows[rows["split"] == "eval"]
+
+
 def count_rows(path: Path) -> int:
     with open(path, newline="") as fh:
         return max(sum(1 for _ in csv.reader(fh)) - 1, 0)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
+from slicectl.runner.rundir import eval_rows
 
 
 def first_eval_satisfaction(run: Path) -> float:
     """Fig. 4: the satisfaction at a training's first evaluation (a transfer's
     start, DRL's after its exploration)."""
-    ev = pd.read_csv(run / "metrics.csv").query("split == 'eval'")
+    ev = eval_rows(run)
     return float(ev.sort_values("env_steps").satisfaction.iloc[0])

@@ -14,7 +14,7 @@ from slicectl.papers.huang2023 import stages as hs
 from slicectl.runner.build import eval_seeds, make_agent, make_env
 from slicectl.runner.loop import Budget
 from slicectl.runner.phases import run_phase
-from slicectl.runner.rundir import RunDir
+from slicectl.runner.rundir import RunDir, eval_rows
 
 
 def slice_envs(cfg: DictConfig, user_agents: list, n: int, **changes):
@@ -59,15 +59,13 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
 
 
 def fig4_table(final: dict, run_dir: RunDir) -> Table:
-    import pandas as pd
-
     t = Table(title="Fig. 4: slice-level training, progressive vs direct (realistic setting; "
                     "mean eval reward per decision)")
     for col in ("agent", "first eval", "best eval", "final eval", "env steps"):
         t.add_column(col, justify="right")
     for name in final:
         phase = "realistic" if name == "progressive" else name
-        ev = pd.read_csv(run_dir.path / phase / "metrics.csv").query("split == 'eval'")
+        ev = eval_rows(run_dir.path / phase)
         t.add_row(name, f"{ev.reward.iloc[0]:.2f}", f"{ev.reward.max():.2f}",
                   f"{ev.reward.iloc[-1]:.2f}", str(int(ev.env_steps.iloc[-1])))
     return t

@@ -6,11 +6,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-
-def _eval(phase: Path) -> pd.DataFrame:
-    return pd.read_csv(phase / "metrics.csv").query("split == 'eval'")
+from slicectl.runner.rundir import eval_rows
 
 
 def _steps(stage2: Path, key: str, suffix: str) -> float:
@@ -19,8 +16,8 @@ def _steps(stage2: Path, key: str, suffix: str) -> float:
     there counts its whole budget (its last evaluation's step): a lower
     bound, which only favours the arm that misses."""
     rows = json.loads((stage2 / "manifest.json").read_text())["final"]["table_ii"]
-    steps = [r[key] if r[key] is not None else float(_eval(stage2 / f"slice{r['slice']}{suffix}").env_steps.max())
-             for r in rows]
+    steps = [r[key] if r[key] is not None
+             else float(eval_rows(stage2 / f"slice{r['slice']}{suffix}").env_steps.max()) for r in rows]
     return float(np.mean(steps))
 
 
@@ -34,4 +31,4 @@ def steps_direct(stage2: Path) -> float:
 
 def first_eval_reward(phase: Path) -> float:
     """Fig. 4: the reward of a slice-level training's first evaluation."""
-    return float(_eval(phase).reward.iloc[0])
+    return float(eval_rows(phase).reward.iloc[0])

@@ -27,7 +27,7 @@ from slicectl.runner.build import eval_seeds, make_agent, make_env
 from slicectl.papers.zhang_dt.digital_twin import TwinSettings, algorithm1
 from slicectl.runner.loop import Budget
 from slicectl.runner.phases import run_phase
-from slicectl.runner.rundir import RunDir
+from slicectl.runner.rundir import RunDir, eval_rows
 
 COLUMNS = ["env_steps", "episode", "split", "reward", "utility", "plain_reward", "plain_utility",
            "reach", "plain_reach", "twin_reward", "twin_transitions", "twin_state_mse",
@@ -56,7 +56,7 @@ def run(cfg: DictConfig, run_dir: RunDir) -> dict:
         agent = make_agent(cfg.agent, env, seed, device)
         run_phase(run_dir, "plain", env, agent, eval_env, Budget(steps, s.real_steps, eval_steps, seeds),
                   seed, keep="last")
-        ev = pd.read_csv(run_dir.path / "plain" / "metrics.csv").query("split == 'eval'")
+        ev = eval_rows(run_dir.path / "plain")
         plain = {int(r.env_steps): (float(r.reward), float(r.utility)) for r in ev.itertuples()}
 
     real_env = make_env(cfg.env, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
+from slicectl.runner.rundir import eval_rows
 
 
 def _reach(run: Path, column: str) -> float:
@@ -15,7 +15,7 @@ def _reach(run: Path, column: str) -> float:
     final = json.loads((run / "manifest.json").read_text()).get("final") or {}
     if final.get(column) is not None:
         return float(final[column])
-    ev = pd.read_csv(run / "metrics.csv").query("split == 'eval'")
+    ev = eval_rows(run)
     steps = ev.env_steps.sort_values().to_numpy()
     return float(steps[-1] + (steps[-1] - steps[-2] if len(steps) > 1 else steps[-1]))
 
