@@ -266,3 +266,22 @@ def test_sigterm_to_the_launcher_interrupts_the_runs_in_its_processes(cli):
             f"hydra.sweep.dir={sweep}"]
     kill9_midway(cli, "train", args, sweep / "1", rows=4, sig=signal.SIGTERM, run_dir_arg=False)
     assert [json.loads((sweep / s / "manifest.json").read_text())["status"] for s in "01"] == ["interrupted"] * 2
+
+
+def test_a_stacks_members_return_their_objective_as_separate_runs_do(tmp_path):
+    """A sweeper (Optuna) reads each job's return: a member's is its run's
+    final evaluation of the env's objective, as ``task`` returns for a run."""
+    from omegaconf import OmegaConf
+
+    from slicectl.config.overrides import resolved
+    from slicectl.config.stacked_launcher import run_members
+    from slicectl.runner.objective import declared, final_value
+
+    cfgs = [OmegaConf.create(resolved("train", ["scale=smoke", f"seed={s}", f"outputs={tmp_path}", "eval.compare=[]"]))
+            for s in (0, 1)]
+    dirs = [tmp_path / str(s) for s in (0, 1)]
+    values = run_members(cfgs, dirs, "dqn")
+    metric, _ = declared(str(cfgs[0].env._target_))
+    assert all(isinstance(v, float) for v in values)
+    assert values == [final_value(d, metric) for d in dirs]
+    assert values[0] != values[1]   # each member's own

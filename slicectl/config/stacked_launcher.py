@@ -189,12 +189,14 @@ def _stackable(cfg: DictConfig) -> bool:
 def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> list:
     """What ``slicectl.config.task.task`` does for one run, for the members
     of a stack: validate each config, open each run (a resumed one from its
-    last.pt), train them together and record how each ended."""
+    last.pt), train them together and record how each ended. Each member's
+    objective comes back, as a run's does (a sweeper reads it)."""
     from slicectl.config.schema import digest, validate
     from slicectl.config.task import sigterm_as_interrupt, exits_as_cli
     from slicectl.errors import UserError
     from slicectl.jobs.train import run_stacked
     from slicectl.runner.lifecycle import running
+    from slicectl.runner.objective import declared, final_value
     from slicectl.runner.rundir import RunDir
 
     runs = [RunDir(d) for d in dirs]
@@ -212,8 +214,6 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> li
             if status is not None and run.manifest().get("config_sha256") != digest(container):
                 raise UserError(f"{run.path}: the config differs from the one the run started with")
         todo = [i for i, status in enumerate(statuses) if status != "completed"]
-        results = [run.manifest().get("final") if status == "completed" else None
-                   for run, status in zip(runs, statuses)]
         with ExitStack() as stack:
             states = [stack.enter_context(running(runs[i], "train", int(cfgs[i].seed), str(cfgs[i].device),
                                                   resume=statuses[i] is not None, load=True,
@@ -222,12 +222,11 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> li
             for i in todo:
                 print(f"run directory: {runs[i].path}")
             signal.signal(signal.SIGTERM, sigterm_as_interrupt)
-            for i, result in zip(todo, run_stacked([cfgs[i] for i in todo], [runs[i] for i in todo],
-                                                   states, agent_name)):
-                results[i] = result
+            run_stacked([cfgs[i] for i in todo], [runs[i] for i in todo], states, agent_name)
         for i in todo:
             print(f"run directory: {runs[i].path}")
-        return results
+        metric, _ = declared(str(cfgs[0].env._target_))
+        return [final_value(run.path, metric) for run in runs]
 
 
 def register() -> None:
