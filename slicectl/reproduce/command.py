@@ -141,10 +141,10 @@ def _judge(paper: spec.PaperClaims, claims: list, plan: Plan, out: Path, several
 
 
 def _run_times(plans: list[Plan]) -> tuple[float, float, str]:
-    """For the runs the plans read, from their manifests: the run time summed,
-    the wall time during which at least one of them was running (what
-    training them took, whether one reproduce ran them all or several
-    topped them up), and the launcher that ran them."""
+    """For the runs the plans read, from their manifests: the run time summed
+    over their attempts, the wall time during which at least one of them was
+    running (what training them took, whether one reproduce ran them all or
+    several topped them up), and the launcher that ran them."""
     from omegaconf import OmegaConf
 
     total, spans, launcher = 0.0, [], ""
@@ -154,12 +154,13 @@ def _run_times(plans: list[Plan]) -> tuple[float, float, str]:
             if not (d / "manifest.json").is_file():
                 continue
             m = json.loads((d / "manifest.json").read_text())
-            try:
-                start, end = datetime.fromisoformat(m["start_time"]), datetime.fromisoformat(m["end_time"])
+            try:  # each attempt of a resumed run (older manifests: first start to last end)
+                attempts = [(datetime.fromisoformat(a), datetime.fromisoformat(b))
+                            for a, b in m.get("attempts") or [(m["start_time"], m["end_time"])]]
             except (KeyError, TypeError, ValueError):
                 continue
-            total += (end - start).total_seconds()
-            spans.append((start, end))
+            total += sum((end - start).total_seconds() for start, end in attempts)
+            spans += attempts
             hydra = d / ".hydra" / "hydra.yaml"
             if not launcher and hydra.is_file():
                 cfg = OmegaConf.select(OmegaConf.load(hydra), "hydra.launcher")

@@ -19,7 +19,6 @@ A completed run gets its TensorBoard hyperparameters (``runner.tensorboard``).
 from __future__ import annotations
 
 import math
-import os
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -51,7 +50,7 @@ def running(run: RunDir, job: str, seed: int, device: str, resume: bool = False,
                 run.rewind(state)
             elif run.metrics_path.is_file():  # starting over: every row it logged moves aside
                 run.rewind({"rows": 0, "counters": {"env_steps": 0}})
-            run.update(status="running", pid=os.getpid())
+            run.resume()
         else:
             run.start(job, seed, device, **manifest)
         try:

@@ -89,9 +89,18 @@ class RunDir:
         moved = truncate_rows(self.metrics_path, int(state["rows"]))
         self.update(resumed_from_step=int(state["counters"]["env_steps"]), orphaned_rows=moved)
 
+    def resume(self) -> None:
+        """Another attempt at the run begins in this process (see ``finish``)."""
+        self.update(status="running", pid=os.getpid(), attempt_start=now())
+
     def finish(self, status: str, **fields: Any) -> None:
+        """The attempt ends: ``attempts`` lists each attempt's [start, end],
+        so a resumed run's time is the sum of its attempts, not the span
+        from its first start to its last end."""
         assert status in STATUSES
-        self.update(status=status, end_time=now(), **fields)
+        m, end = self.manifest(), now()
+        attempts = [*m.get("attempts", []), [m.get("attempt_start") or m.get("start_time"), end]]
+        self.update(status=status, end_time=end, attempts=attempts, **fields)
 
     def _write_manifest(self, m: dict) -> None:
         bad = non_finite(m)
