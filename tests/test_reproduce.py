@@ -274,6 +274,44 @@ def test_wall_time_counts_overlapping_runs_once_and_gaps_between_invocations_not
     assert busy_seconds([]) == 0.0
 
 
+def test_run_time_of_a_resumed_run_sums_its_attempts_not_the_gap_between_them(tmp_path, monkeypatch):
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from slicectl.reproduce.command import _run_times
+    from slicectl.runner import rundir
+
+    t0 = datetime(2026, 1, 1, tzinfo=rundir.timezone.utc)
+    clock = iter(t0 + timedelta(minutes=m) for m in (0, 10, 300, 305))   # 0-10, stopped; resumed 300-305
+    monkeypatch.setattr(rundir, "now", lambda: next(clock).isoformat())
+    run = rundir.RunDir(tmp_path / "home" / "0")
+    run.start("train", 0, "cpu")
+    run.finish("interrupted")
+    run.resume()
+    run.finish("completed")
+    assert run.manifest()["attempts"] == [[(t0 + timedelta(minutes=a)).isoformat(), (t0 + timedelta(minutes=b)).isoformat()]
+                                          for a, b in ((0, 10), (300, 305))]
+    plan = SimpleNamespace(specs=["spec"], seeds=[0], home=lambda spec: tmp_path / "home")
+    total, span, _ = _run_times([plan])
+    assert (total, span) == (15 * 60, 15 * 60)
+
+
+def test_plan_resumes_as_many_runs_at_once_as_its_launcher_runs_jobs():
+    import os
+    from types import SimpleNamespace
+
+    from slicectl.errors import UserError
+    from slicectl.reproduce.plan import _processes
+
+    def n(*launcher):
+        return _processes(SimpleNamespace(launcher=list(launcher)))
+    cores = len(os.sched_getaffinity(0))
+    assert (n(), n("hydra.launcher.n_jobs=-1"), n("hydra.launcher.n_jobs=3")) == (cores, cores, 3)
+    assert n("hydra/launcher=joblib", "hydra.launcher.n_jobs=2") == 2 and n("hydra/launcher=basic") == 1
+    with pytest.raises(UserError, match="n_jobs: expected an integer, got 'two'"):
+        n("hydra.launcher.n_jobs=two")
+
+
 def test_readme_block_replaces_only_what_stands_between_the_markers(tmp_path):
     from slicectl.reproduce import write
 

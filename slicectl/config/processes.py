@@ -46,6 +46,13 @@ class _Worker:
     call: int | None = None   # the index of the call it is running
 
 
+def count(n_jobs: int | str) -> int:
+    """Processes at once for a launcher's ``n_jobs``: that many when it is
+    positive, else (-1, as joblib's) one per core this process may use."""
+    n = int(n_jobs)
+    return n if n > 0 else len(os.sched_getaffinity(0))
+
+
 def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
     """``[fn(*args) for fn, args in calls]`` on at most ``n`` worker
     processes, the calls started in the order given."""

@@ -27,7 +27,6 @@ are; the configs must be the ones the runs started with.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 from collections import OrderedDict
@@ -43,6 +42,8 @@ from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
 from hydra.plugins.launcher import Launcher
 from omegaconf import DictConfig, OmegaConf, open_dict
+
+from slicectl.config import processes
 
 log = logging.getLogger(__name__)
 STACKABLE = {"slicectl.agents.dqn.DQNAgent", "slicectl.agents.td3.TD3Agent"}   # agents whose seeds stack (agents/stacked/)
@@ -72,7 +73,7 @@ class StackedLauncher(Launcher):
     def __init__(self, n_jobs: int = -1) -> None:
         super().__init__()
         self.config = self.task_function = self.hydra_context = None
-        self.n_jobs = int(n_jobs) if int(n_jobs) > 0 else len(os.sched_getaffinity(0))
+        self.n_jobs = processes.count(n_jobs)
 
     def setup(self, *, hydra_context, task_function, config: DictConfig) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
@@ -98,12 +99,10 @@ class StackedLauncher(Launcher):
         if self.n_jobs == 1 or len(units) == 1:
             done = [fn(*args) for fn, args in calls]
         else:
-            from slicectl.config.processes import run_all
-
             import cloudpickle
 
             state = cloudpickle.dumps(Singleton.get_state())
-            done = run_all([(_in_child, (state, fn, args)) for fn, args in calls], self.n_jobs)
+            done = processes.run_all([(_in_child, (state, fn, args)) for fn, args in calls], self.n_jobs)
         runs: list[JobReturn | None] = [None] * len(job_overrides)
         for (_, unit), rets in zip(units, done):
             for i, ret in zip(unit, rets):

@@ -13,10 +13,10 @@ processes, ``submitit_slurm`` over a cluster).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from slicectl.config import processes
 from slicectl.config.schema import digest
 from slicectl.console import console
 from slicectl.errors import UserError
@@ -142,13 +142,11 @@ def _resume(plan: Plan, spec: RunSpec, seeds: list[int]) -> None:
     """Continue the interrupted runs of ``spec`` (`train resume=` continues a
     run of any job, with its own recorded overrides), as many at once as the
     launcher runs jobs: one per core unless ``hydra.launcher.n_jobs`` says."""
-    from slicectl.config.processes import run_all
-
     console.print(f"reproduce: {plan.preset.id}: {spec.key}, resuming seeds {', '.join(map(str, seeds))}",
                   soft_wrap=True)
     paths = [str(plan.home(spec) / str(seed)) for seed in seeds]
     n = min(len(seeds), _processes(plan))
-    refused = [_resume_one(p) for p in paths] if n == 1 else run_all([(_resume_one, (p,)) for p in paths], n)
+    refused = [_resume_one(p) for p in paths] if n == 1 else processes.run_all([(_resume_one, (p,)) for p in paths], n)
     for seed, why in zip(seeds, refused):
         if why:
             plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: cannot be resumed: {why}")
@@ -173,19 +171,22 @@ def _processes(plan: Plan) -> int:
     opts = dict(a.split("=", 1) for a in plan.launcher if "=" in a)
     if opts.get("hydra/launcher") == "basic":
         return 1
-    n = opts.get("hydra.launcher.n_jobs", "-1")
-    return int(n) if n.isdigit() and int(n) > 0 else len(os.sched_getaffinity(0))
+    try:
+        return processes.count(opts.get("hydra.launcher.n_jobs", -1))
+    except ValueError:
+        raise UserError(f"hydra.launcher.n_jobs: expected an integer, got {opts['hydra.launcher.n_jobs']!r}") from None
 
 
 def _record(plan: Plan, spec: RunSpec, seeds: list[int]) -> None:
     """The runs just launched, and those that did not complete. A run that
     ended ``interrupted`` was stopped by Ctrl-C or SIGTERM, meant for the
     whole plan: it stops here (KeyboardInterrupt), leaving the rest to a rerun."""
-    statuses = [_status(plan.home(spec) / str(seed)) for seed in seeds]
-    for seed, status in zip(seeds, statuses):
-        d = plan.home(spec) / str(seed)
+    runs = {seed: plan.home(spec) / str(seed) for seed in seeds}
+    statuses = {seed: _status(d) for seed, d in runs.items()}
+    for seed, d in runs.items():
+        status = statuses[seed]
         plan.trained.append(f"{plan.preset.id}: {spec.key} seed {seed}")
         if status != "completed":
             plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: {status or 'not started'} ({d})")
-    if "interrupted" in statuses:
+    if "interrupted" in statuses.values():
         raise KeyboardInterrupt
