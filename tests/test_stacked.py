@@ -89,10 +89,6 @@ def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_pat
     alone in two processes; each run directory has a separate run's files
     and columns, and at smoke scale its metrics are the separate run's (the
     members start from their seeds' networks, replays and generators)."""
-    import json
-
-    import pandas as pd
-
     from tests.malformed.world import invoke
 
     args = ["train", "-m", "seed=0,1,2", "scale=smoke"]
@@ -102,7 +98,43 @@ def test_stacked_seeds_write_each_run_directory_as_its_separate_run_does(tmp_pat
         assert res.exit_code == 0, res.output[-2000:]
         if stacked and "hydra.launcher.n_jobs=1" in config:
             assert "× 3 seeds" in res.output   # trained as one stack, not one after the other
-    mine, theirs = _sweeps(tmp_path / "outputs")
+    _assert_runs_as_separate(tmp_path / "outputs")
+
+
+def test_a_stack_beyond_its_memory_share_trains_a_part_at_a_time_each_run_as_its_separate_run(tmp_path, monkeypatch):
+    """A process whose share of the memory holds two members of the stack
+    (``stacked_bytes``) trains seeds 0 and 1 as a stack, then seed 2; each
+    run is still its separate run."""
+    from slicectl.config import processes
+    from tests.malformed.world import invoke
+
+    monkeypatch.setattr(processes, "memory_available", lambda: 2 * 10**6 + 5)
+    monkeypatch.setattr("slicectl.jobs.train.stacked_bytes", lambda agent: 10**6)
+    args = ["train", "-m", "seed=0,1,2", "scale=smoke", f"outputs={tmp_path / 'outputs'}"]
+    res = invoke([*args, "hydra/launcher=stacked", "hydra.launcher.n_jobs=1"], tmp_path)
+    assert res.exit_code == 0, res.output[-2000:]
+    assert "stacking 2 of 3 seeds at a time" in res.output and "× 2 seeds" in res.output
+    assert "train dqn seed 2" in res.output and "× 3 seeds" not in res.output
+    assert invoke(args, tmp_path).exit_code == 0
+    _assert_runs_as_separate(tmp_path / "outputs")
+
+
+def test_a_stacked_member_counts_its_replay_and_each_network_twice_with_gradient_and_adam_moments():
+    from slicectl.agents.stacked import stacked_bytes
+
+    m = members("dqn", seeds=(0,))[0]
+    q = sum(p.numel() for p in m.q.parameters()) * 4    # float32 bytes of one Q network
+    assert stacked_bytes(m) == m.replay.storage.nbytes + 2 * (4 * q + q)
+
+
+def _assert_runs_as_separate(outputs) -> None:
+    """The first sweep under ``outputs`` (stacked) wrote each run as the
+    second (separate runs) did: the same files, configs and metrics."""
+    import json
+
+    import pandas as pd
+
+    mine, theirs = _sweeps(outputs)
     assert sorted(mine) == sorted(theirs) == ["0", "1", "2"]
     for seed in mine:
         a, b = mine[seed], theirs[seed]

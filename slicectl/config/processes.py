@@ -53,6 +53,15 @@ def count(n_jobs: int | str) -> int:
     return n if n > 0 else len(os.sched_getaffinity(0))
 
 
+def memory_available() -> int | None:
+    """Bytes of memory the machine can still give (Linux ``MemAvailable``), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
 def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
     """``[fn(*args) for fn, args in calls]`` on at most ``n`` worker
     processes, the calls started in the order given."""

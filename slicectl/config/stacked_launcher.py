@@ -17,7 +17,11 @@ resumed alone continues with its own, unstacked agent).
 1: everything in this process). The stacks and the other jobs are the
 units spread over them (``config.processes``); while there are fewer units
 than processes, the largest stack is halved, so five seeds of one config on
-2 cores train as stacks of 3 and 2.
+2 cores train as stacks of 3 and 2. The processes share the memory
+available at launch: a stack whose members do not fit in its process's
+share trains them a part at a time (``run_stacked``), as zhang2021's flat
+networks need (5.5 GiB a member stacked; three of them and two more in the
+other process exceeded 24 GiB and were killed).
 
 Launched again into the same sweep directory (``hydra.sweep.dir=<dir>``, as
 ``reproduce`` does), the members that were interrupted (or killed: ``stale``)
@@ -94,8 +98,10 @@ class StackedLauncher(Launcher):
             else:
                 units += [(False, [i]) for i in members]
         units = _spread(units, self.n_jobs)
+        free = processes.memory_available()   # shared by the processes that run at once
+        share = None if free is None else free // min(self.n_jobs, len(units))
         calls = [(run_unit, (self.hydra_context, self.task_function, self.config, stacked,
-                             [configs[i] for i in unit])) for stacked, unit in units]
+                             [configs[i] for i in unit], share)) for stacked, unit in units]
         if self.n_jobs == 1 or len(units) == 1:
             done = [fn(*args) for fn, args in calls]
         else:
@@ -146,10 +152,10 @@ def _in_child(state: bytes, fn, args: tuple):
 
 
 def run_unit(hydra_context, task_function, config: DictConfig, stacked: bool,
-             configs: list[DictConfig]) -> list[JobReturn]:
+             configs: list[DictConfig], max_bytes: int | None = None) -> list[JobReturn]:
     """One unit's jobs: a stack trains its members together (``run_members``:
-    a member interrupted or killed resumes); any other job runs as the basic
-    launcher runs it."""
+    a member interrupted or killed resumes; no more of them at a time than
+    fit in ``max_bytes``); any other job runs as the basic launcher runs it."""
     if not stacked:
         return [_run(hydra_context, config, c, task_function) for c in configs]
     for c in configs:
@@ -158,7 +164,7 @@ def run_unit(hydra_context, task_function, config: DictConfig, stacked: bool,
                 c.hydra.output_subdir = ".hydra/resume"
     rets = [_run(hydra_context, config, c, prepared) for c in configs]
     cfgs, dirs, agents = zip(*(r.return_value for r in rets))
-    results = run_members(list(cfgs), [Path(d) for d in dirs], agents[0])
+    results = run_members(list(cfgs), [Path(d) for d in dirs], agents[0], max_bytes)
     for ret, result in zip(rets, results):
         ret.return_value = result
     return rets
@@ -185,7 +191,8 @@ def _stackable(cfg: DictConfig) -> bool:
     return cfg.job.name == "train" and str(cfg.agent.get("_target_")) in STACKABLE
 
 
-def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> list:
+def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str,
+                max_bytes: int | None = None) -> list:
     """What ``slicectl.config.task.task`` does for one run, for the members
     of a stack: validate each config, open each run (a resumed one from its
     last.pt), train them together and record how each ended. Each member's
@@ -221,7 +228,7 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str) -> li
             for i in todo:
                 print(f"run directory: {runs[i].path}")
             signal.signal(signal.SIGTERM, sigterm_as_interrupt)
-            run_stacked([cfgs[i] for i in todo], [runs[i] for i in todo], states, agent_name)
+            run_stacked([cfgs[i] for i in todo], [runs[i] for i in todo], states, agent_name, max_bytes)
         for i in todo:
             print(f"run directory: {runs[i].path}")
         metric, _ = declared(str(cfgs[0].env._target_))

@@ -13,7 +13,7 @@ from slicectl.console import console
 from slicectl.runner.summary import metrics_table
 from slicectl.errors import Unavailable
 from slicectl.runner.evaluate import mean_ci
-from slicectl.agents.stacked import stack_agents
+from slicectl.agents.stacked import stack_agents, stacked_bytes
 from slicectl.runner.loop import Budget, Member, train, train_members
 from slicectl.runner.rundir import RunDir
 
@@ -31,15 +31,37 @@ def run(cfg: DictConfig, run_dir: RunDir, resume: dict | None = None) -> dict:
 
 
 def run_stacked(cfgs: list[DictConfig], run_dirs: list[RunDir], resumes: list[dict | None],
-                agent_name: str = "agent") -> list[dict]:
+                agent_name: str = "agent", max_bytes: int | None = None) -> list[dict]:
     """Seeds of one config trained in one process (``hydra/launcher=stacked``):
     one member per config, each writing its own run directory as ``run``
-    would. Agents that cannot be stacked, and members resumed from different
-    steps (a kill between two members' checkpoints), train one after the other."""
-    built = [_build(cfg) for cfg in cfgs]
+    would. As many members are built and stacked at a time as fit in
+    ``max_bytes`` (this process's share of the memory; ``stacked_bytes``
+    says what a member takes), the next ones after them. Agents that cannot
+    be stacked, and members resumed from different steps (a kill between two
+    members' checkpoints), train one after the other."""
     for run_dir, resume in zip(run_dirs, resumes):
         if resume is None:
             run_dir.update(init_from=None)
+    first = _build(cfgs[0])
+    n, k = len(cfgs), len(cfgs)
+    if max_bytes is not None and n > 1:
+        need = stacked_bytes(first[2])
+        k = max(1, min(n, max_bytes // need))
+        if k < n:
+            console.print(f"stacking {k} of {n} seeds at a time: a member takes about {need / 2**30:.1f} GiB "
+                          f"stacked, and this process has {max_bytes / 2**30:.1f} GiB")
+    done: list[dict] = []
+    for lo in range(0, n, k):
+        built = [first] if lo == 0 else []
+        first = None   # the first part owns it now: freed with it
+        built += [_build(cfg) for cfg in cfgs[lo + len(built):lo + k]]
+        done += _train_part(cfgs[lo:lo + k], run_dirs[lo:lo + k], resumes[lo:lo + k], built, agent_name)
+        del built
+    return done
+
+
+def _train_part(cfgs, run_dirs, resumes, built, agent_name: str) -> list[dict]:
+    """Built members trained as one stack, or one after the other (see ``run_stacked``)."""
     at = {resume["counters"]["env_steps"] if resume else 0 for resume in resumes}
     stack = stack_agents([agent for _, _, agent, _ in built]) if len(at) == 1 else None
     if stack is None:

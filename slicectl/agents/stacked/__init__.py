@@ -29,7 +29,7 @@ from slicectl.agents.stacked.dqn import StackedDQN
 from slicectl.agents.stacked.td3 import StackedTD3
 from slicectl.agents.td3 import TD3Agent
 
-__all__ = ["StackedDQN", "StackedTD3", "stack_agents"]
+__all__ = ["StackedDQN", "StackedTD3", "stack_agents", "stacked_bytes"]
 
 
 def stack_agents(agents: Sequence) -> StackedDQN | StackedTD3 | None:
@@ -42,3 +42,14 @@ def stack_agents(agents: Sequence) -> StackedDQN | StackedTD3 | None:
     if all(type(a) is TD3Agent and not a.frozen for a in agents):
         return StackedTD3(agents)
     return None
+
+
+def stacked_bytes(agent) -> int:
+    """The memory one member like ``agent`` takes in a stack, roughly: its
+    replay, and each network twice (the member's own, kept for its
+    checkpoint, and its slice of the ensemble), an online network with its
+    gradient and two Adam moments (four copies), a target network once."""
+    params = {name: sum(p.numel() * p.element_size() for p in net.parameters())
+              for name, net in agent.networks().items()}
+    nets = sum(b if name.endswith("_target") else 4 * b for name, b in params.items())
+    return agent.replay.storage.nbytes + 2 * nets
