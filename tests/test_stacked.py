@@ -317,3 +317,14 @@ def test_a_stacks_members_return_their_objective_as_separate_runs_do(tmp_path):
     assert all(isinstance(v, float) for v in values)
     assert values == [final_value(d, metric) for d in dirs]
     assert values[0] != values[1]   # each member's own
+
+
+def test_a_worker_killed_by_the_kernel_is_reported_by_its_signal_not_silently():
+    import os
+    import signal
+
+    from slicectl.config import processes
+
+    calls = [(lambda: os.kill(os.getpid(), signal.SIGKILL), ()), (lambda: 7, ())]
+    with pytest.raises(SystemExit, match=r"killed by signal 9 \(SIGKILL: the kernel's out-of-memory killer"):
+        processes.run_all(calls, 2)

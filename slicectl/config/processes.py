@@ -110,7 +110,7 @@ def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
                 try:
                     ok, value = pickle.loads(w.conn.recv_bytes())
                 except EOFError:   # it died without a word (killed)
-                    ok, value = False, SystemExit(f"a launcher process (pid {w.proc.pid}) was killed")
+                    ok, value = False, SystemExit(_death(w.proc))
                 i, w.call = w.call, None
                 if ok:
                     results[i] = value
@@ -134,6 +134,16 @@ def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
     if stopping:   # signalled, and every worker ended its runs without a word of its own
         raise KeyboardInterrupt
     return results
+
+
+def _death(proc) -> str:
+    """What to say of a worker that died without a word."""
+    proc.join()
+    code = proc.exitcode
+    how = (f"was killed by signal {-code}" + (" (SIGKILL: the kernel's out-of-memory killer, unless someone sent it)"
+                                            if code == -signal.SIGKILL else "")
+           if code is not None and code < 0 else f"exited with code {code}")
+    return f"a launcher process (pid {proc.pid}) {how}; the runs it held are left resumable"
 
 
 @contextmanager

@@ -133,8 +133,9 @@ def _launch(plan: Plan, spec: RunSpec, job: str, args: list[str], seeds: list[in
     console.print(f"reproduce: {plan.preset.id}: {spec.key}, seeds {', '.join(map(str, seeds))}", soft_wrap=True)
     try:
         launch(job, args)
-    except SystemExit:
-        pass
+    except SystemExit as exc:   # the runs say how they ended; a message of the launcher's own is shown
+        if isinstance(exc.code, str):
+            console.print(f"reproduce: {plan.preset.id}: {spec.key}: {exc.code}", soft_wrap=True)
     _record(plan, spec, seeds)
 
 
