@@ -381,6 +381,27 @@ def test_interrupted_runs_of_the_plan_resume_side_by_side_a_failed_one_is_report
     assert "running 2" in more.output   # QL and Dueling DQN at seed 2
 
 
+def test_a_run_stopped_before_its_first_checkpoint_is_set_aside_and_trained_again(tmp_path):
+    """`train resume=` refuses a run without last.pt (there is nothing to
+    continue); reproduce trains the seed afresh, keeping the old directory."""
+    args = ["reproduce", "zhang2021", "scale=smoke", "seeds=1", "claims=accuracy_td3_vs_random", "presets=pertask"]
+    assert invoke(args, tmp_path).exit_code == 0
+    runs = tmp_path / "outputs" / "reproduce" / "zhang2021" / "runs" / "smoke" / "pertask"
+    (td3,) = [d / "0" for d in runs.iterdir() if d.name.startswith("train")]
+    first = pd.read_csv(td3 / "metrics.csv")
+    m = json.loads((td3 / "manifest.json").read_text())
+    (td3 / "manifest.json").write_text(json.dumps({**m, "status": "interrupted"}))
+    (td3 / "checkpoints" / "last.pt").unlink(missing_ok=True)
+    res = invoke(args, tmp_path)
+    assert res.exit_code == 0, res.output[-2000:]
+    assert "seed 0 stopped before its first checkpoint: it starts again" in res.output
+    again = json.loads((td3 / "manifest.json").read_text())
+    assert again["status"] == "completed" and again["run_id"] != m["run_id"]
+    pd.testing.assert_frame_equal(pd.read_csv(td3 / "metrics.csv").drop(columns="wall_s", errors="ignore"),
+                                  first.drop(columns="wall_s", errors="ignore"))
+    assert (td3.parent / ".set-aside" / f"0-{m['run_id']}" / "metrics.csv").is_file()
+
+
 def test_sigterm_to_reproduce_stops_the_whole_plan_with_its_run_interrupted(tmp_path):
     """The signal is meant for the command, not only the run it lands in: the
     run ends interrupted (resumable) and no later run of the plan starts."""

@@ -106,8 +106,9 @@ def execute(plan: Plan) -> None:
         seeds = todo.pop(home, None)   # a home shared by two specs runs once
         if not seeds:
             continue
-        fresh = [seed for seed, st in seeds.items() if st is None]
-        resumed = [seed for seed, st in seeds.items() if st in RESUMABLE]
+        again = [seed for seed, st in seeds.items() if st in RESUMABLE and _set_aside(plan, spec, seed)]
+        resumed = [seed for seed, st in seeds.items() if st in RESUMABLE and seed not in again]
+        fresh = sorted([seed for seed, st in seeds.items() if st is None] + again)
         for seed, st in seeds.items():
             if st is not None and st not in RESUMABLE:   # failed, running elsewhere, unreadable: the user looks
                 plan.problems.append(f"{plan.preset.id}: {spec.key} seed {seed}: {st} ({home / str(seed)}); "
@@ -118,6 +119,25 @@ def execute(plan: Plan) -> None:
                                       f"hydra.sweep.dir={home}", "hydra.sweep.subdir=${seed}"], fresh)
         if resumed:
             _resume(plan, spec, resumed)
+
+
+def _set_aside(plan: Plan, spec: RunSpec, seed: int) -> bool:
+    """A run stopped before its first checkpoint (a job that resumes from
+    last.pt, which it has not written yet) has nothing to resume: it moves
+    to ``.set-aside/`` beside the seeds and the seed trains afresh."""
+    from slicectl import registry
+
+    run = RunDir(plan.home(spec) / str(seed))
+    name = run.manifest().get("job")
+    job = registry.job(name, None) if name else None
+    if job is None or not job.resumable or (run.checkpoints / "last.pt").is_file():
+        return False
+    to = run.path.parent / ".set-aside" / f"{seed}-{run.run_id}"
+    to.parent.mkdir(exist_ok=True)
+    run.path.rename(to)
+    console.print(f"reproduce: {plan.preset.id}: {spec.key} seed {seed} stopped before its first checkpoint: "
+                  f"it starts again (the old run: {to})", soft_wrap=True)
+    return True
 
 
 def _spec(plan: Plan, key: str) -> RunSpec:
