@@ -165,7 +165,7 @@ def non_finite(obj: Any, where: str = "", floats: bool = True) -> str | None:
     if isinstance(obj, float):
         return where if floats and not math.isfinite(obj) else None
     if isinstance(obj, torch.Tensor):
-        return where if obj.is_floating_point() and not bool(torch.isfinite(obj).all()) else None
+        return where if obj.is_floating_point() and not _all_finite(obj) else None
     if isinstance(obj, np.ndarray):
         return where if obj.dtype.kind == "f" and not np.isfinite(obj).all() else None
     items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else ()
@@ -174,6 +174,14 @@ def non_finite(obj: Any, where: str = "", floats: bool = True) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def _all_finite(t: torch.Tensor, chunk: int = 1 << 22) -> bool:
+    """``torch.isfinite(t).all()`` a chunk at a time: on the whole of a 1 GiB
+    tensor its temporaries took 1.75 GiB more (checked at every save of
+    zhang2021's 2 GB checkpoints)."""
+    flat = t.detach().reshape(-1)
+    return all(bool(torch.isfinite(flat[i:i + chunk]).all()) for i in range(0, flat.numel(), chunk))
 
 
 class MetricsWriter:
