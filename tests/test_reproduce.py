@@ -426,6 +426,55 @@ def test_sigterm_to_reproduce_stops_the_whole_plan_with_its_run_interrupted(tmp_
     assert started == ["interrupted"]   # the first run stopped; the second never began
 
 
+def _alive(pid: int) -> bool:
+    """A process that still runs (a zombie has ended: only its exit status is left)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return kids
+
+
+def test_sigterm_to_reproduce_on_joblib_ends_its_workers_runs_interrupted_and_leaves_no_process(tmp_path):
+    """joblib's worker processes are the command's: SIGTERM ends their runs
+    ``interrupted`` and none of them outlives the command (they used to run
+    on as orphans, then spin, ignoring SIGTERM)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "slicectl.cli", "reproduce", "chen2022", "scale=default", "seeds=2",
+                             "claims=lower_se_vs_ql", "presets=as_written", "hydra/launcher=joblib",
+                             "hydra.launcher.n_jobs=2"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    runs = tmp_path / "outputs" / "reproduce" / "chen2022" / "runs" / "default" / "as_written"
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(runs.glob("*/[01]/manifest.json"))) < 2:   # both seeds train
+        time.sleep(0.1)
+    time.sleep(3)
+    workers = _children(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err[-2000:]
+    deadline = time.time() + 10   # a resource tracker ends once the command's pipe closes
+    while time.time() < deadline and any(map(_alive, workers)):
+        time.sleep(0.1)
+    assert [pid for pid in workers if _alive(pid)] == []
+    statuses = sorted(json.loads(m.read_text())["status"] for m in runs.glob("*/*/manifest.json"))
+    assert statuses == ["interrupted", "interrupted"], err[-2000:]
+
+
 def test_a_sweep_can_have_its_own_grid_under_a_preset_whose_units_differ():
     """zhang2021's sweeps are in the 4 x 10 factory's units; under the paper
     as written (Table IV) the same sweep needs Table IV's grid and base."""

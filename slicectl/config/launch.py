@@ -7,6 +7,7 @@ prefix overrides first); ``launch`` checks them and runs Hydra."""
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 
 from slicectl import registry
 from slicectl.errors import UserError
@@ -77,6 +78,7 @@ def launch(job: str, args: list[str]) -> None:
     and run ``job`` through Hydra, as ``slicectl <job> args`` would. A job
     that fails exits (SystemExit) as it does on the command line."""
     from slicectl.config import overrides as ov, task
+    from slicectl.config.interrupts import workers_end_first
 
     flags, overrides = split_args(args)
     if _shows_job_config(flags):   # slicectl's own view: only the sections the job reads
@@ -87,6 +89,7 @@ def launch(job: str, args: list[str]) -> None:
     saved = sys.argv
     sys.argv = ["slicectl", *flags, *([] if "--hydra-help" in flags else overrides)]
     try:
-        task.main()
+        with workers_end_first() if {"-m", "--multirun"} & set(flags) else nullcontext():
+            task.main()
     finally:
         sys.argv = saved

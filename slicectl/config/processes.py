@@ -16,8 +16,9 @@ one. The rules:
   sizes them: n workers each spinning threads on every core run many
   times slower than one;
 - SIGTERM (or Ctrl-C) to this process is passed on to every busy worker,
-  whose runs end ``interrupted`` as a run does on SIGTERM; this process
-  waits for them, then raises the first such ending.
+  whose runs end ``interrupted`` as a run does on SIGTERM, and the worker
+  with them (exit status 130, ``config.interrupts``); this process waits
+  for them, then raises KeyboardInterrupt.
 
 An exception a call raises (``SystemExit`` included) is raised again here
 once every running call has ended.
@@ -109,8 +110,10 @@ def run_all(calls: Sequence[tuple[Callable, tuple]], n: int) -> list[Any]:
             for w in [w for w in busy() if w.conn in ready]:
                 try:
                     ok, value = pickle.loads(w.conn.recv_bytes())
-                except EOFError:   # it died without a word (killed)
-                    ok, value = False, SystemExit(_death(w.proc))
+                except EOFError:   # it ended without a word: its runs were interrupted (130), or it was killed
+                    w.proc.join()
+                    interrupted = w.proc.exitcode == 130
+                    ok, value = False, KeyboardInterrupt() if interrupted else SystemExit(_death(w.proc))
                 i, w.call = w.call, None
                 if ok:
                     results[i] = value

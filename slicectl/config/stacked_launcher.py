@@ -31,7 +31,6 @@ are; the configs must be the ones the runs started with.
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from collections import OrderedDict
 from contextlib import ExitStack
@@ -198,7 +197,7 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str,
     last.pt), train them together and record how each ended. Each member's
     objective comes back, as a run's does (a sweeper reads it)."""
     from slicectl.config.schema import digest, validate
-    from slicectl.config.task import sigterm_as_interrupt, exits_as_cli
+    from slicectl.config.interrupts import exits_as_cli, interruptible
     from slicectl.errors import UserError
     from slicectl.jobs.train import run_stacked
     from slicectl.runner.lifecycle import running
@@ -207,7 +206,7 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str,
 
     runs = [RunDir(d) for d in dirs]
     hint = "resume each with `slicectl train resume=<run directory>`: " + " ".join(str(r.path) for r in runs)
-    with exits_as_cli(runs[0].path, hint):
+    with exits_as_cli(runs[0].path, hint), interruptible():
         containers = [OmegaConf.to_container(c, resolve=True) for c in cfgs]
         for c in containers:
             validate(c)
@@ -227,7 +226,6 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str,
                       for i in todo]
             for i in todo:
                 print(f"run directory: {runs[i].path}")
-            signal.signal(signal.SIGTERM, sigterm_as_interrupt)
             run_stacked([cfgs[i] for i in todo], [runs[i] for i in todo], states, agent_name, max_bytes)
         for i in todo:
             print(f"run directory: {runs[i].path}")

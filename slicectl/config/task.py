@@ -11,17 +11,12 @@ the final evaluation), which is what a sweeper such as Optuna optimises;
 (``slicectl.api`` hands it back)."""
 from __future__ import annotations
 
-import signal
-import sys
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from slicectl import registry
+from slicectl.config.interrupts import exits_as_cli, interruptible
 from slicectl.config.schema import digest, validate
 from slicectl.console import console
 from slicectl.errors import UserError
@@ -31,10 +26,6 @@ from slicectl.runner.rundir import RunDir
 
 
 LAST_RUN: list[RunDir] = []
-
-
-def sigterm_as_interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def _objective(cfg: DictConfig, run_dir: RunDir) -> float | None:
@@ -51,7 +42,7 @@ def _objective(cfg: DictConfig, run_dir: RunDir) -> float | None:
 def task(cfg: DictConfig) -> float | None:
     run_dir = RunDir(HydraConfig.get().runtime.output_dir)
     LAST_RUN[:] = [run_dir]
-    with exits_as_cli(run_dir.path, f"resume with `slicectl train resume={run_dir.path}`"):
+    with exits_as_cli(run_dir.path, f"resume with `slicectl train resume={run_dir.path}`"), interruptible():
         container = OmegaConf.to_container(cfg, resolve=True)
         validate(container)
         job = registry.job(str(cfg.job.name), str(cfg.env._target_))
@@ -60,28 +51,9 @@ def task(cfg: DictConfig) -> float | None:
                      resume=cfg.resume is not None, load=job.resumable, config_sha256=digest(container),
                      stage=int(stage) if stage and str(stage).isdigit() else None) as state:
             console.print(f"run directory: {run_dir.path}", soft_wrap=True)
-            signal.signal(signal.SIGTERM, sigterm_as_interrupt)
             registry.resolve(job.run)(cfg, run_dir, **({"resume": state} if job.resumable else {}))
         console.print(f"run directory: {run_dir.path}", soft_wrap=True)
         return _objective(cfg, run_dir)
-
-
-@contextmanager
-def exits_as_cli(where: Path, resume_hint: str) -> Iterator[None]:
-    """How a job ends on the command line: a UserError or an OSError (an
-    unwritable directory, a full disk) is one line and exit status 2;
-    Ctrl-C or SIGTERM says how to resume and exits 130."""
-    try:
-        yield
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except OSError as exc:
-        print(f"error: {exc.strerror or exc}: {exc.filename or where}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print(f"interrupted: {resume_hint}", file=sys.stderr)
-        sys.exit(130)
 
 
 main = hydra.main(config_path="pkg://slicectl.conf", config_name="config", version_base="1.3")(task)
