@@ -130,6 +130,16 @@ def _quote_stage(override: str) -> str:
     return "stage=" + ",".join(v if v.startswith(("'", '"')) else f"'{v}'" for v in value.split(","))
 
 
+def before_first_checkpoint(run) -> bool:
+    """A run of a job that resumes only from its last.pt stopped before
+    writing one: there is nothing to continue (train it again)."""
+    from slicectl import registry
+
+    name = run.manifest().get("job")
+    job = registry.job(name, None) if name else None
+    return job is not None and job.resumable and not (run.checkpoints / "last.pt").is_file()
+
+
 def _resume_overrides(target: str, overrides: list[str]) -> list[str]:
     from slicectl import registry
     from slicectl.runner.lifecycle import check_resumable
@@ -143,9 +153,9 @@ def _resume_overrides(target: str, overrides: list[str]) -> list[str]:
         what = "not a directory" if path.exists() else "run directory not found"
         raise UserError(f"resume: {what}: {target}")
     run = RunDir(path)
-    job = registry.job(run.manifest()["job"], None)
-    if job is not None and job.resumable and not (run.checkpoints / "last.pt").is_file():
+    if before_first_checkpoint(run):
         raise UserError(f"resume: {target} has no checkpoints/last.pt to resume from")
+    job = registry.job(run.manifest()["job"], None)
     check_resumable(run, load=getattr(job, "resumable", False))  # refused before Hydra writes a thing
     original = recorded_overrides(path)
     # Hydra's record of this invocation goes beside, not over, the original's

@@ -125,12 +125,10 @@ def _set_aside(plan: Plan, spec: RunSpec, seed: int) -> bool:
     """A run stopped before its first checkpoint (a job that resumes from
     last.pt, which it has not written yet) has nothing to resume: it moves
     to ``.set-aside/`` beside the seeds and the seed trains afresh."""
-    from slicectl import registry
+    from slicectl.config.overrides import before_first_checkpoint
 
     run = RunDir(plan.home(spec) / str(seed))
-    name = run.manifest().get("job")
-    job = registry.job(name, None) if name else None
-    if job is None or not job.resumable or (run.checkpoints / "last.pt").is_file():
+    if not before_first_checkpoint(run):
         return False
     to = run.path.parent / ".set-aside" / f"{seed}-{run.run_id}"
     to.parent.mkdir(exist_ok=True)
