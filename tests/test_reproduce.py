@@ -296,6 +296,27 @@ def test_run_time_of_a_resumed_run_sums_its_attempts_not_the_gap_between_them(tm
     assert (total, span) == (15 * 60, 15 * 60)
 
 
+def test_the_launchers_of_runs_topped_up_with_another_are_each_counted(tmp_path):
+    """Runs started by the stacked launcher and finished by joblib's: the
+    block names both, with how many runs each launched (it named the first run's)."""
+    from types import SimpleNamespace
+
+    from slicectl.reproduce.command import _run_times
+    from slicectl.runner import rundir
+
+    launchers = ["slicectl.config.stacked_launcher.StackedLauncher", *["hydra_plugins.hydra_joblib_launcher."
+                                                                      "joblib_launcher.JoblibLauncher"] * 2]
+    for seed, (target, jobs) in enumerate(zip(launchers, (-1, 2, 2))):
+        run = rundir.RunDir(tmp_path / "home" / str(seed))
+        run.start("train", seed, "cpu")
+        run.finish("completed")
+        (run.path / ".hydra").mkdir()
+        (run.path / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(
+            {"hydra": {"launcher": {"_target_": target, "n_jobs": jobs}}}))
+    plan = SimpleNamespace(specs=["spec"], seeds=[0, 1, 2], home=lambda spec: tmp_path / "home")
+    assert _run_times([plan])[2] == "Joblib, 2 jobs (2 runs); Stacked, a job per core (1 run)"
+
+
 def test_plan_resumes_as_many_runs_at_once_as_its_launcher_runs_jobs():
     import os
     from types import SimpleNamespace

@@ -144,10 +144,12 @@ def _run_times(plans: list[Plan]) -> tuple[float, float, str]:
     """For the runs the plans read, from their manifests: the run time summed
     over their attempts, the wall time during which at least one of them was
     running (what training them took, whether one reproduce ran them all or
-    several topped them up), and the launcher that ran them."""
+    several topped them up), and the launchers that ran them."""
+    from collections import Counter
+
     from omegaconf import OmegaConf
 
-    total, spans, launcher = 0.0, [], ""
+    total, spans, launchers = 0.0, [], Counter()
     for home in sorted({plan.home(s) for plan in plans for s in plan.specs}):
         for seed in plans[0].seeds:
             d = home / str(seed)
@@ -162,12 +164,14 @@ def _run_times(plans: list[Plan]) -> tuple[float, float, str]:
             total += sum((end - start).total_seconds() for start, end in attempts)
             spans += attempts
             hydra = d / ".hydra" / "hydra.yaml"
-            if not launcher and hydra.is_file():
-                cfg = OmegaConf.select(OmegaConf.load(hydra), "hydra.launcher")
-                name = str(cfg.get("_target_", "")).rsplit(".", 1)[-1].replace("Launcher", "") if cfg else ""
-                jobs = cfg.get("n_jobs") if cfg else None
-                launcher = name + (f", {jobs} jobs" if jobs and int(jobs) > 0 else ", a job per core" if jobs else "")
-    return total, busy_seconds(spans), launcher or "basic"
+            cfg = OmegaConf.select(OmegaConf.load(hydra), "hydra.launcher") if hydra.is_file() else None
+            name = str(cfg.get("_target_", "")).rsplit(".", 1)[-1].replace("Launcher", "") if cfg else "basic"
+            jobs = cfg.get("n_jobs") if cfg else None
+            launchers[name + (f", {jobs} jobs" if jobs and int(jobs) > 0 else ", a job per core" if jobs else "")] += 1
+    if len(launchers) > 1:   # runs topped up with another launcher
+        said = "; ".join(f"{name} ({n} {'run' if n == 1 else 'runs'})" for name, n in launchers.most_common())
+        return total, busy_seconds(spans), said
+    return total, busy_seconds(spans), next(iter(launchers), "basic")
 
 
 def busy_seconds(intervals: list[tuple[datetime, datetime]]) -> float:
