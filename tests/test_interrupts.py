@@ -38,3 +38,48 @@ def test_a_signal_the_process_was_started_ignoring_stays_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+WORKER = """
+import signal, sys, time
+log = open(sys.argv[1], "a", buffering=1)
+def term(signum, frame):
+    log.write("TERM\\n")
+    if not getattr(term, "seen", False):
+        term.seen = True
+        time.sleep(1.5)   # ending its runs takes a while
+        sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+log.write("ready\\n")
+time.sleep(60)
+"""
+
+
+def test_a_second_signal_while_the_command_waits_for_its_workers_is_not_passed_on_again(tmp_path):
+    """Ctrl-C from a terminal, then the SIGTERM of whoever stops the job: a
+    worker ending its runs gets one SIGTERM, and the command exits 130."""
+    import subprocess
+    import sys
+    import threading
+
+    from slicectl.config.interrupts import workers_end_first
+
+    log = tmp_path / "signals"
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(log)])
+    try:
+        deadline = time.monotonic() + 30
+        while "ready" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))   # while the command waits
+        with pytest.raises(SystemExit) as exc:
+            with workers_end_first():
+                second.start()
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(10)
+        second.join()
+        assert exc.value.code == 130
+        assert worker.wait(timeout=10) == 0
+        assert log.read_text().split() == ["ready", "TERM"]
+    finally:
+        worker.kill()
+        worker.wait()

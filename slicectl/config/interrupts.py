@@ -13,7 +13,10 @@ processes its launcher started. The rules:
   worker process first, and the command waits for them to end
   (``workers_end_first``): joblib's launcher would SIGKILL them in the
   middle of recording how their runs ended, and a command killed by SIGTERM
-  left them running.
+  left them running. The stacked launcher's own workers
+  (``config.processes.run_all``) are stopped by run_all itself, which knows
+  them and reads each one's exit status; ``workers_end_first`` is for the
+  launchers whose workers slicectl does not hold (joblib's loky pool).
 """
 from __future__ import annotations
 
@@ -76,8 +79,15 @@ def workers_end_first() -> Iterator[None]:
     """SIGTERM or Ctrl-C in the block: every child process that can be
     stopped (not a resource tracker, which ignores SIGTERM and ends with this
     process) gets SIGTERM; this process waits for them, then exits 130
-    (each run has said how to resume it)."""
+    (each run has said how to resume it). A second signal while it waits
+    is ignored: the workers have theirs already."""
+    fired = False
+
     def stop(signum, frame):
+        nonlocal fired
+        if fired:
+            return
+        fired = True
         _stop(_children())
         raise KeyboardInterrupt
 
