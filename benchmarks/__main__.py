@@ -8,7 +8,7 @@ import sys
 import torch
 from rich.table import Table
 
-from benchmarks import bench_dqn, bench_env, bench_huang, bench_multicell, bench_paper, bench_seeds, bench_td3
+from benchmarks import bench_dqn, bench_env, bench_huang, bench_memory, bench_multicell, bench_paper, bench_seeds, bench_td3
 from slicectl.console import console
 
 
@@ -21,7 +21,7 @@ def main(parts: list[str]) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, mod in (("env", bench_env), ("dqn", bench_dqn), ("td3", bench_td3), ("huang", bench_huang),
-                      ("multicell", bench_multicell), ("seeds", bench_seeds), ("paper", bench_paper)):
+                      ("multicell", bench_multicell), ("memory", bench_memory), ("seeds", bench_seeds), ("paper", bench_paper)):
         if (parts and name not in parts) or (not parts and name in ON_REQUEST):
             continue
         for label, value in mod.run():
