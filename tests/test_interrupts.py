@@ -8,7 +8,7 @@ import pytest
 
 
 def test_a_second_signal_while_a_run_records_its_interruption_is_ignored_and_the_handler_restored():
-    from slicectl.config.interrupts import interruptible
+    from slicectl.runner.signals import interruptible
 
     before = signal.getsignal(signal.SIGTERM)
     recorded = []
@@ -28,7 +28,7 @@ def test_a_second_signal_while_a_run_records_its_interruption_is_ignored_and_the
 
 def test_a_signal_the_process_was_started_ignoring_stays_ignored():
     """``nohup`` or a background job: the user asked for it."""
-    from slicectl.config.interrupts import interruptible
+    from slicectl.runner.signals import interruptible
 
     before = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -83,3 +83,27 @@ def test_a_second_signal_while_the_command_waits_for_its_workers_is_not_passed_o
     finally:
         worker.kill()
         worker.wait()
+
+
+def test_a_signal_during_a_checkpoint_write_interrupts_the_run_after_the_file_is_whole(tmp_path, monkeypatch):
+    """torch.save turned a KeyboardInterrupt raised inside its write into a
+    RuntimeError, and the run ended failed ("writing failed") instead of
+    interrupted: the signal now waits for the write."""
+    import torch
+
+    from slicectl.runner import checkpoint
+    from slicectl.runner.signals import interruptible
+
+    storable = checkpoint.to_storable
+
+    def signalled_midway(obj):   # the signal lands while the checkpoint is being written
+        os.kill(os.getpid(), signal.SIGTERM)
+        return storable(obj)
+
+    monkeypatch.setattr(checkpoint, "to_storable", signalled_midway)
+    path = tmp_path / "last.pt"
+    with pytest.raises(KeyboardInterrupt):
+        with interruptible():
+            checkpoint.save(path, {"w": torch.arange(4.0)})
+    assert torch.equal(torch.load(path, weights_only=True)["w"], torch.arange(4.0))
+    assert not (tmp_path / "last.pt.tmp").exists()

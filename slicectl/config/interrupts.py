@@ -1,9 +1,7 @@
-"""How Ctrl-C and SIGTERM stop a run, and a command with the worker
-processes its launcher started. The rules:
+"""How a command ends: its exit status, and the worker processes its
+launcher started (how a run takes the signal: ``slicectl.runner.signals``).
+The rules:
 
-- a run turns SIGTERM into KeyboardInterrupt, as Ctrl-C is, once
-  (``interruptible``): its lifecycle records it ``interrupted``, and a second
-  signal while it does so is ignored rather than cutting the record short;
 - a run ends as on the command line (``exits_as_cli``): a UserError or an
   OSError is one line and exit status 2, an interruption says how to resume
   and exits 130. In a launcher's worker process an interruption ends the
@@ -30,25 +28,9 @@ from pathlib import Path
 from typing import Iterator
 
 from slicectl.errors import UserError
+from slicectl.runner.signals import handling
 
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
 GRACE_S = 120   # a worker that has not ended its runs by then is killed
-
-
-@contextmanager
-def interruptible() -> Iterator[None]:
-    """SIGTERM or Ctrl-C raise KeyboardInterrupt once in the block; the
-    handlers from before are back after it."""
-    fired = False
-
-    def interrupt(signum, frame):
-        nonlocal fired
-        if not fired:
-            fired = True
-            raise KeyboardInterrupt
-
-    with _handling(interrupt):
-        yield
 
 
 @contextmanager
@@ -92,22 +74,10 @@ def workers_end_first() -> Iterator[None]:
         raise KeyboardInterrupt
 
     try:
-        with _handling(stop):
+        with handling(stop):
             yield
     except KeyboardInterrupt:
         sys.exit(130)
-
-
-@contextmanager
-def _handling(handler) -> Iterator[None]:
-    """``handler`` for SIGTERM and SIGINT in the block, but for a signal this
-    process was started ignoring (``nohup``, a background job's Ctrl-C)."""
-    previous = {s: signal.signal(s, handler) for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}
-    try:
-        yield
-    finally:
-        for s, before in previous.items():
-            signal.signal(s, before)
 
 
 def _stop(pids: list[int]) -> None:

@@ -197,12 +197,13 @@ def run_members(cfgs: list[DictConfig], dirs: list[Path], agent_name: str,
     last.pt), train them together and record how each ended. Each member's
     objective comes back, as a run's does (a sweeper reads it)."""
     from slicectl.config.schema import digest, validate
-    from slicectl.config.interrupts import exits_as_cli, interruptible
+    from slicectl.config.interrupts import exits_as_cli
     from slicectl.errors import UserError
     from slicectl.jobs.train import run_stacked
     from slicectl.runner.lifecycle import running
     from slicectl.runner.objective import declared, final_value
     from slicectl.runner.rundir import RunDir
+    from slicectl.runner.signals import interruptible
 
     runs = [RunDir(d) for d in dirs]
     hint = "resume each with `slicectl train resume=<run directory>`: " + " ".join(str(r.path) for r in runs)

@@ -16,13 +16,14 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from slicectl import registry
-from slicectl.config.interrupts import exits_as_cli, interruptible
+from slicectl.config.interrupts import exits_as_cli
 from slicectl.config.schema import digest, validate
 from slicectl.console import console
 from slicectl.errors import UserError
 from slicectl.runner.lifecycle import running
 from slicectl.runner.objective import declared, final_value
 from slicectl.runner.rundir import RunDir
+from slicectl.runner.signals import interruptible
 
 
 LAST_RUN: list[RunDir] = []

@@ -16,6 +16,7 @@ import torch
 
 from slicectl.errors import UserError
 from slicectl.runner.rundir import non_finite
+from slicectl.runner.signals import deferred
 
 
 def to_storable(obj: Any) -> Any:
@@ -53,14 +54,16 @@ def save(path: Path, state: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # streamed to a temporary file, not serialised in memory first: zhang2021's
     # are 2 GB, and an in-memory buffer doubled the process's peak while saving
+    # a Ctrl-C or SIGTERM waits for the write to end (torch.save would turn it
+    # into a RuntimeError, the run into a failed one)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with open(tmp, "wb") as fh:
+        with deferred(), open(tmp, "wb") as fh:
             try:
                 torch.save(to_storable(state), fh)
             except RuntimeError as exc:   # torch's words for a failed write ("unexpected pos ...")
                 raise _write_error(tmp, exc) from None
-        os.replace(tmp, path)
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from slicectl.runner.signals import deferred
+
 FIELDS = ("obs", "action", "features", "reward", "utility", "next_obs", "episode", "step")
 
 
@@ -47,8 +49,9 @@ def concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 def save(data: dict[str, np.ndarray], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **{k: data[k] for k in FIELDS})
-    tmp.replace(path)  # never a half-written dataset
+    with deferred():   # a Ctrl-C or SIGTERM waits for the dataset to be whole
+        np.savez_compressed(tmp, **{k: data[k] for k in FIELDS})
+        tmp.replace(path)  # never a half-written dataset
 
 
 def check(data: dict[str, np.ndarray], obs_dim: int, n_actions: int | None) -> None:
