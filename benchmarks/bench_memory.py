@@ -16,6 +16,7 @@ estimate undercounts).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,14 +71,8 @@ def run() -> Iterator[tuple[str, str]]:
 
 def _child(k: int, overrides: list[str]) -> dict:
     out = subprocess.run([sys.executable, "-m", "benchmarks.bench_memory", str(k), *overrides],
-                         check=True, capture_output=True, text=True, env=_one_thread())
+                         check=True, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _one_thread() -> dict:
-    import os
-
-    return {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 if __name__ == "__main__":

@@ -63,13 +63,7 @@ def workers_end_first() -> Iterator[None]:
     process) gets SIGTERM; this process waits for them, then exits 130
     (each run has said how to resume it). A second signal while it waits
     is ignored: the workers have theirs already."""
-    fired = False
-
     def stop(signum, frame):
-        nonlocal fired
-        if fired:
-            return
-        fired = True
         _stop(_children())
         raise KeyboardInterrupt
 

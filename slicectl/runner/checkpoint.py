@@ -58,12 +58,13 @@ def save(path: Path, state: dict) -> None:
     # into a RuntimeError, the run into a failed one)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with deferred(), open(tmp, "wb") as fh:
-            try:
-                torch.save(to_storable(state), fh)
-            except RuntimeError as exc:   # torch's words for a failed write ("unexpected pos ...")
-                raise _write_error(tmp, exc) from None
-            os.replace(tmp, path)
+        with deferred():
+            with open(tmp, "wb") as fh:
+                try:
+                    torch.save(to_storable(state), fh)
+                except RuntimeError as exc:   # torch's words for a failed write ("unexpected pos ...")
+                    raise _write_error(tmp, exc) from None
+            os.replace(tmp, path)   # once closed: the file is whole before it has its name
     finally:
         tmp.unlink(missing_ok=True)
 

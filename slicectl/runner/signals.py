@@ -31,13 +31,7 @@ def interruptible() -> Iterator[None]:
     """SIGTERM or Ctrl-C raise KeyboardInterrupt once in the block (at the
     end of a ``deferred`` write it arrives in); the handlers from before are
     back after it."""
-    fired = False
-
     def interrupt(signum, frame):
-        nonlocal fired
-        if fired:
-            return
-        fired = True
         if _Held.depth:
             _Held.pending = True
             return
@@ -64,9 +58,18 @@ def deferred() -> Iterator[None]:
 
 @contextmanager
 def handling(handler) -> Iterator[None]:
-    """``handler`` for SIGTERM and SIGINT in the block, but for a signal this
-    process was started ignoring."""
-    previous = {s: signal.signal(s, handler) for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}
+    """``handler`` for the first SIGTERM or SIGINT in the block; a later one
+    is ignored (the first is being acted on). A signal this process was
+    started ignoring stays ignored."""
+    fired = False
+
+    def once(signum, frame):
+        nonlocal fired
+        if not fired:
+            fired = True
+            handler(signum, frame)
+
+    previous = {s: signal.signal(s, once) for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN}
     try:
         yield
     finally:
