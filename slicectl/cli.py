@@ -170,7 +170,20 @@ def _guard(fn) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        _forget_caught_interrupts()
+
+
+def _forget_caught_interrupts() -> None:
+    """CPython marks a KeyboardInterrupt that ends code run by a string
+    ``exec`` as unhandled even once it is caught, and under ``python -m`` a
+    marked process then dies by SIGINT instead of exiting with its status
+    (a Ctrl-C or SIGTERM that landed while a dataclass was being made, as a
+    run's first imports make them, turned exit 130 into -2). The mark is
+    cleared whenever a string ``exec`` begins."""
+    exec("")
 
 
 if __name__ == "__main__":

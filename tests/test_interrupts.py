@@ -107,3 +107,63 @@ def test_a_signal_during_a_checkpoint_write_interrupts_the_run_after_the_file_is
             checkpoint.save(path, {"w": torch.arange(4.0)})
     assert torch.equal(torch.load(path, weights_only=True)["w"], torch.arange(4.0))
     assert not (tmp_path / "last.pt.tmp").exists()
+
+
+def test_an_error_the_signal_was_turned_into_ends_the_run_interrupted(tmp_path):
+    """Python 3.11 wraps a KeyboardInterrupt raised while a dataclass is made
+    (a run's first imports) in a RuntimeError: the run ended ``failed`` and
+    the command went on to the next run. After a signal, the run is
+    ``interrupted`` however the code it landed in reported it."""
+    from slicectl.runner.lifecycle import running
+    from slicectl.runner.rundir import RunDir
+    from slicectl.runner.signals import interruptible
+
+    run = RunDir(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        with interruptible(), running(run, "train", 0, "cpu"):
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)   # the signal interrupts this
+            except KeyboardInterrupt as exc:
+                raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+    assert run.status() == "interrupted"
+
+
+def test_an_error_without_a_signal_still_ends_the_run_failed(tmp_path):
+    from slicectl.runner.lifecycle import running
+    from slicectl.runner.rundir import RunDir
+    from slicectl.runner.signals import interruptible
+
+    run = RunDir(tmp_path / "run")
+    with pytest.raises(RuntimeError):
+        with interruptible(), running(run, "train", 0, "cpu"):
+            raise RuntimeError("a real error")
+    assert run.status() == "failed"
+    assert run.manifest()["error"] == "RuntimeError: a real error"
+
+
+CAUGHT_IN_EXEC = """
+import sys
+import slicectl.cli as cli
+
+@cli.app.command()
+def interrupted():
+    try:
+        exec("raise KeyboardInterrupt")   # as a signal landing while a dataclass is made
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+cli.main()
+"""
+
+
+def test_python_m_slicectl_exits_130_after_an_interrupt_caught_from_a_string_exec(tmp_path):
+    """CPython marks such an interrupt unhandled even once caught, and a
+    ``python -m`` process then died by SIGINT (-2) rather than exiting 130."""
+    import subprocess
+    import sys
+
+    (tmp_path / "caught_in_exec.py").write_text(CAUGHT_IN_EXEC)
+    done = subprocess.run([sys.executable, "-m", "caught_in_exec", "interrupted"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr[-2000:]

@@ -12,7 +12,8 @@ refused), marks it ``running`` again and, when it has a ``checkpoints/last.pt``,
 loads it and moves the metrics rows logged after it aside (``RunDir.rewind``):
 the resumed run logs them again identically (without one, it starts over and
 every row moves aside). However the block ends, the manifest records it:
-``completed``, ``interrupted`` (Ctrl-C, SIGTERM), or ``failed`` with the error.
+``completed``, ``interrupted`` (Ctrl-C, SIGTERM: any error after the signal
+is its, raised again as KeyboardInterrupt), or ``failed`` with the error.
 A run never ends ``completed`` with a NaN or an infinity in its metrics.
 A completed run gets its TensorBoard hyperparameters (``runner.tensorboard``).
 """
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from slicectl.errors import UserError
-from slicectl.runner import checkpoint, tensorboard
+from slicectl.runner import checkpoint, signals, tensorboard
 from slicectl.runner.rundir import RunDir, complete_rows, non_finite
 
 LAST_KEYS = {"agent": dict, "env": dict, "counters": dict, "rows": int}
@@ -55,14 +56,14 @@ def running(run: RunDir, job: str, seed: int, device: str, resume: bool = False,
             run.start(job, seed, device, **manifest)
         try:
             yield state
-        except KeyboardInterrupt:
-            _finish(run, "interrupted")
-            raise
-        except UserError as exc:
-            _finish(run, "failed", error=str(exc))
-            raise
         except BaseException as exc:
-            _finish(run, "failed", error=f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, KeyboardInterrupt):
+                _finish(run, "interrupted")
+                raise
+            if signals.arrived():   # the code the signal landed in turned it into its own error
+                _finish(run, "interrupted")
+                raise KeyboardInterrupt from exc
+            _finish(run, "failed", error=str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}")
             raise
         problem = non_finite_metrics(run)
         if problem is not None:

@@ -9,6 +9,11 @@ codes, is ``slicectl.config.interrupts``):
   interruption at its end. torch.save turns a KeyboardInterrupt raised in
   the middle of its write into a RuntimeError, so a signal there ended the
   run ``failed`` with "writing failed" rather than ``interrupted``;
+- ``arrived``: whether a signal has arrived in the block. Other code turns
+  the KeyboardInterrupt into its own error too (Python 3.11 wraps one
+  raised while a dataclass is made, as a run's first imports make them, in
+  a RuntimeError), so however a run ends after the signal, it was
+  interrupted (``runner.lifecycle``);
 - a signal the process was started ignoring (``nohup``, a background job's
   Ctrl-C) stays ignored.
 """
@@ -24,21 +29,39 @@ SIGNALS = (signal.SIGTERM, signal.SIGINT)
 class _Held:
     depth = 0          # nested ``deferred`` blocks open
     pending = False    # an interruption arrived in one
+    arrived = False    # a signal arrived in the ``interruptible`` block
 
 
 @contextmanager
 def interruptible() -> Iterator[None]:
     """SIGTERM or Ctrl-C raise KeyboardInterrupt once in the block (at the
-    end of a ``deferred`` write it arrives in); the handlers from before are
-    back after it."""
+    end of a ``deferred`` write it arrives in), and an error the block ends
+    with after one leaves it as KeyboardInterrupt; the handlers from before
+    are back after it."""
     def interrupt(signum, frame):
+        _Held.arrived = True
         if _Held.depth:
             _Held.pending = True
             return
         raise KeyboardInterrupt
 
-    with handling(interrupt):
-        yield
+    before, _Held.arrived = _Held.arrived, False
+    try:
+        with handling(interrupt):
+            yield
+    except Exception as exc:
+        if _Held.arrived:
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        _Held.arrived = before
+
+
+def arrived() -> bool:
+    """A SIGTERM or Ctrl-C has arrived in the ``interruptible`` block this
+    code runs in: an error it ends with is the interruption, in whatever
+    form the code it landed in raised it."""
+    return _Held.arrived
 
 
 @contextmanager
