@@ -530,3 +530,15 @@ def test_a_two_arm_claim_gives_the_iqm_bootstrap_interval_and_the_probability_of
     assert row["iqm_low"] <= row["iqm"] <= row["iqm_high"]
     sign = judge(_claim("sign", threshold=0.5), SEEDS, _world(tmp_path / "s", *ABOVE))
     assert sign["p_improve"] is None      # one arm: nothing to beat
+
+
+def test_an_ablation_preset_is_measured_only_when_named():
+    """zhang_dt's ablations of its reference variant cost 30 runs each: a
+    plain `reproduce zhang_dt` leaves them out; presets=<id> runs one."""
+    paper = spec.load("zhang_dt")
+    default_ids = [p.id for p in paper.presets(None)]
+    assert default_ids == ["as_written", "as_written@realistic", "reference"]
+    assert [p.id for p in paper.presets(["reference_same_start"])] == ["reference_same_start"]
+    ablations = [p for p in paper.spec.presets if p.ablation]
+    assert {p.id for p in ablations} == {"reference_same_start", "reference_demand", "reference_paper_networks"}
+    assert all("experiment=zhang_dt_reference" in p.overrides and p.note for p in ablations)

@@ -56,7 +56,7 @@ def parse(args: list[str]) -> dict:
 def list_papers() -> None:
     for key in spec.keys():
         c = spec.load(key)
-        presets = ", ".join(p.id for p in c.spec.presets)
+        presets = ", ".join(p.id + (" (ablation)" if p.ablation else "") for p in c.spec.presets)
         console.print(f"{key:10s} {len(c.spec.claims):3d} claims  {c.title}  (presets: {presets})", soft_wrap=True)
 
 

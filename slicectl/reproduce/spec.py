@@ -30,6 +30,9 @@ A claims file has three parts:
     the project's named variants beside it, each optionally under another
     radio (``radio: realistic``, for the envs on the single-cell RAN). A
     file without presets has one, ``project``: the runs' overrides alone.
+    A preset marked ``ablation: true`` undoes one difference of a variant,
+    to see what that difference does: it is measured only when named
+    (``presets=<id>``), never by default.
 
 A value is read from a run directory (``path`` below it, for a stage of a
 pipeline) by ``value`` or the claim's ``metric``: a column of the run's
@@ -146,6 +149,7 @@ class Preset(Strict):
     overrides: list[str] = Field(default_factory=list)
     radio: Literal["reference", "realistic"] = "reference"
     note: str = ""                  # a variant: what it changes and why, in a sentence
+    ablation: bool = False          # measured only when named in presets=
 
     @property
     def id(self) -> str:
@@ -263,9 +267,10 @@ class PaperClaims:
         return out
 
     def presets(self, ids: list[str] | None) -> list[Preset]:
-        """The presets named by id (``as_written``, ``as_written@realistic``), all when None."""
+        """The presets named by id (``as_written``, ``as_written@realistic``);
+        when None, all but the ablations."""
         if not ids:
-            return list(self.spec.presets)
+            return [p for p in self.spec.presets if not p.ablation]
         known = {p.id for p in self.spec.presets}
         unknown = [i for i in ids if i not in known]
         if unknown:
