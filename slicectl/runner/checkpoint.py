@@ -54,8 +54,8 @@ def save(path: Path, state: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # streamed to a temporary file, not serialised in memory first: zhang2021's
     # are 2 GB, and an in-memory buffer doubled the process's peak while saving
-    # a Ctrl-C or SIGTERM waits for the write to end (torch.save would turn it
-    # into a RuntimeError, the run into a failed one)
+    # a Ctrl-C or SIGTERM waits for the write to end: the new checkpoint is
+    # kept whole rather than lost to a RuntimeError torch.save makes of it
     tmp = path.with_name(path.name + ".tmp")
     try:
         with deferred():

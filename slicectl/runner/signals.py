@@ -6,9 +6,9 @@ codes, is ``slicectl.config.interrupts``):
   second signal while it does so is ignored rather than cutting the record
   short. The handlers from before are back after the block;
 - ``deferred``: a write that must not be cut (a checkpoint) takes an
-  interruption at its end. torch.save turns a KeyboardInterrupt raised in
-  the middle of its write into a RuntimeError, so a signal there ended the
-  run ``failed`` with "writing failed" rather than ``interrupted``;
+  interruption at its end, so the checkpoint being written is kept whole
+  rather than thrown away (torch.save turns a KeyboardInterrupt raised in
+  the middle of its write into a RuntimeError: "writing failed");
 - ``arrived``: whether a signal has arrived in the block. Other code turns
   the KeyboardInterrupt into its own error too (Python 3.11 wraps one
   raised while a dataclass is made, as a run's first imports make them, in
